@@ -1,0 +1,306 @@
+"""Frozen configuration dataclasses for toy-model sweeps.
+
+Everything that changes array *shapes* (model kind, n_features, n_hidden, batch size, number of
+steps, logging schedule) is a config field; everything that varies *across a grid* (density,
+importance, seeds) becomes an array inside one compiled call, so changing only grid values never
+recompiles.
+
+The defaults reproduce the companion notebook's recipe (paper_spec section 1.3): AdamW lr 1e-3,
+weight decay 0.01 on every parameter, betas (0.9, 0.999), eps 1e-8, constant schedule, 10,000
+steps of batch 1,024, b = 0 and xavier-normal W with the notebook's fan rule (see
+``ModelConfig.init``).
+
+Configs round-trip through JSON with :func:`to_dict` / :func:`from_dict`; :func:`config_hash`
+names the run directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import types
+import typing
+from typing import Literal
+
+ModelKind = Literal["relu", "linear", "relu_hidden", "abs"]
+MODEL_KINDS: tuple[str, ...] = typing.get_args(ModelKind)
+
+
+class ConfigError(ValueError):
+    """A config value outside its allowed range. ``field`` names it, ``allowed`` says what is."""
+
+    def __init__(self, field: str, value, allowed: str):
+        self.field, self.value, self.allowed = field, value, allowed
+        super().__init__(f"{field}={value!r} is invalid: must be {allowed}")
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Which toy model to train (paper section 2; paper_spec 1.2).
+
+    kinds:
+      ``linear``      x' = WᵀW x + b
+      ``relu``        x' = ReLU(WᵀW x + b)                 (the main model)
+      ``relu_hidden`` h = ReLU(W x), x' = ReLU(Wᵀ h + b)   (privileged basis, section 7)
+      ``abs``         h = ReLU(W₁ x), y' = ReLU(W₂ h + b), target |x|   (section 8)
+    """
+
+    kind: ModelKind = "relu"
+    """Model family, see the class docstring."""
+    n_features: int = 5
+    """n, the number of input features."""
+    n_hidden: int = 2
+    """m, the hidden dimension (neurons for relu_hidden/abs)."""
+    init: Literal["notebook", "xavier"] = "notebook"
+    """W init. ``notebook``: N(0, σ²) with σ = sqrt(2 / (m·(n + init_fan_instances))), which is what
+    torch's xavier_normal_ gives on the notebook's [instances, n, m] tensor. ``xavier``: the plain
+    per-matrix rule σ = sqrt(2 / (n + m)). The abs model always uses the plain rule for W₁ and W₂."""
+    init_fan_instances: int = 20
+    """The notebook's n_instances that enters its fan rule (10 in its intro run, 20 elsewhere). Fixed
+    per config, so a cell's init never depends on how many models are trained together."""
+
+
+@dataclasses.dataclass(frozen=True)
+class DataConfig:
+    """Synthetic sparse features (paper section 2; paper_spec 1.1).
+
+    Each feature is 0 with probability S = 1 - density, else U[0, 1) (U[-1, 1) when signed).
+    """
+
+    density: float = 1.0
+    """Feature probability p = 1 - S for every feature, unless the grid has a density axis."""
+    importance: Literal["decay", "log_linspace", "explicit"] = "decay"
+    """Importance profile: ``decay`` I_i = importance_decay**i; ``log_linspace``
+    I = importance_range**-linspace(0, 1, n) (the notebook's 100**-linspace); ``explicit`` uses
+    importance_values."""
+    importance_decay: float = 1.0
+    importance_range: float = 100.0
+    importance_values: tuple[float, ...] = ()
+    correlation: Literal["none", "correlated", "anticorrelated"] = "none"
+    """Feature sets: consecutive blocks of ``set_size`` features (trailing features stay
+    independent). ``correlated``: one shared draw per set decides whether the whole set is zero or
+    all nonzero; values independent U[0,1). ``anticorrelated``: see anticorrelated_convention."""
+    set_size: int = 2
+    anticorrelated_convention: Literal["paper", "arena"] = "paper"
+    """``paper``: the set is zero with prob 1-p, else exactly one uniformly chosen feature is active,
+    so each feature's marginal density is p/k. ``arena``: the set is active with prob min(1, k·p),
+    so each feature's marginal density is p."""
+    signed: bool | None = None
+    """Values U[-1, 1) instead of U[0, 1). None: signed exactly for the abs model."""
+    dataset_size: int = 0
+    """T > 0: train on a fixed finite dataset of T examples (Henighan et al. 2023); 0: a fresh batch
+    every step (infinite data)."""
+    normalize: bool = False
+    """Rescale every example to unit L2 norm (the double-descent setting)."""
+    rng: Literal["hash", "threefry"] = "hash"
+    """Sampler bits. ``hash``: a counter-based 2-round hash keyed per (model, step) by threefry, one
+    32-bit draw per element (fast on CPU; see toymodels.data). ``threefry``: jax.random.uniform."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """The optimisation recipe (paper_spec 1.3 and, for the options, 5.1)."""
+
+    steps: int = 10_000
+    batch_size: int = 1024
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    """Decoupled (AdamW) weight decay, applied to every parameter as in the notebook."""
+    b1: float = 0.9
+    b2: float = 0.999
+    eps: float = 1e-8
+    schedule: Literal["constant", "warmup_cosine", "linear", "cosine"] = "constant"
+    """``warmup_cosine``: linear warmup over warmup_steps to lr, then cosine decay to 0 (Henighan et
+    al.). ``linear`` and ``cosine`` are the notebook's unused linear_lr and cosine_decay_lr."""
+    warmup_steps: int = 0
+    full_batch: bool = False
+    """With a finite dataset: use every example at every step instead of sampling batch_size."""
+    n_snapshots: int = 24
+    """Log-spaced steps at which loss and weights are recorded inside the compiled loop (0: only
+    the final weights). Step 0 (the init) is always one of them when n_snapshots > 0."""
+    eval_samples: int = 16_384
+    """Fresh samples (test set) on which each model's final loss is measured."""
+
+
+@dataclasses.dataclass(frozen=True)
+class GridConfig:
+    """Axes of a sweep. Value axes become arrays inside one compiled call; bucket axes (kind,
+    n_features, n_hidden) change shapes and run as separate compiled buckets. An empty tuple means
+    "not an axis" (the ModelConfig/DataConfig value is used)."""
+
+    density: tuple[float, ...] = ()
+    """Feature probability 1 - S of every feature."""
+    importance_decay: tuple[float, ...] = ()
+    """I_i = decay**i (overrides DataConfig.importance)."""
+    relative_importance: tuple[float, ...] = ()
+    """Importance of ``focus_feature`` relative to the profile's value (r in the phase diagrams)."""
+    relative_density: tuple[float, ...] = ()
+    """Density of ``focus_feature`` relative to the others (the pentagon-deformation study)."""
+    focus_feature: int = -1
+    """Index of the feature that the relative_* axes act on (negative counts from the end)."""
+    n_seeds: int = 1
+    """Seeds per cell: seed values seed, seed+1, ..., seed+n_seeds-1."""
+    seed: int = 0
+    kind: tuple[ModelKind, ...] = ()
+    n_features: tuple[int, ...] = ()
+    n_hidden: tuple[int, ...] = ()
+
+
+VALUE_AXES: tuple[str, ...] = ("density", "importance_decay", "relative_importance", "relative_density")
+BUCKET_AXES: tuple[str, ...] = ("kind", "n_features", "n_hidden")
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepConfig:
+    """One sweep: a model family, data, recipe and grid. Its hash names its results directory."""
+
+    name: str = "sweep"
+    model: ModelConfig = ModelConfig()
+    data: DataConfig = DataConfig()
+    train: TrainConfig = TrainConfig()
+    grid: GridConfig = GridConfig()
+    results_dir: str = "results"
+    """Parent directory of the run directory ``<results_dir>/<name>-<hash>``."""
+    chunk_size: int = 0
+    """Models per compiled call; 0 derives it from memory_budget_mb."""
+    memory_budget_mb: float = 0.0
+    """Memory budget for one chunk; 0: a quarter of the device's (or host's) memory."""
+    progress: bool = True
+    """Progress bar with ETA on stderr."""
+
+
+# Fields that do not change any trained number: excluded from the run hash.
+_HASH_EXCLUDED = {"results_dir", "chunk_size", "memory_budget_mb", "progress"}
+
+
+def _check(ok: bool, field: str, value, allowed: str) -> None:
+    if not ok:
+        raise ConfigError(field, value, allowed)
+
+
+def _finite(x) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def validate(cfg: SweepConfig) -> None:
+    """Raise :class:`ConfigError` naming the first field outside its allowed range."""
+    m, d, t, g = cfg.model, cfg.data, cfg.train, cfg.grid
+    _check(m.kind in MODEL_KINDS, "model.kind", m.kind, f"one of {MODEL_KINDS}")
+    _check(m.n_features >= 1, "model.n_features", m.n_features, ">= 1")
+    _check(m.n_hidden >= 1, "model.n_hidden", m.n_hidden, ">= 1")
+    _check(m.init_fan_instances >= 1, "model.init_fan_instances", m.init_fan_instances, ">= 1")
+    _check(_finite(d.density) and 0 < d.density <= 1, "data.density", d.density, "in (0, 1]")
+    _check(_finite(d.importance_decay) and d.importance_decay >= 0, "data.importance_decay",
+           d.importance_decay, "finite and >= 0")
+    _check(_finite(d.importance_range) and d.importance_range > 0, "data.importance_range",
+           d.importance_range, "finite and > 0")
+    for i, v in enumerate(d.importance_values):
+        _check(_finite(v) and v >= 0, f"data.importance_values[{i}]", v, "finite and >= 0")
+    _check(d.set_size >= 1, "data.set_size", d.set_size, ">= 1")
+    _check(d.dataset_size >= 0, "data.dataset_size", d.dataset_size, ">= 0 (0 = fresh batches)")
+    _check(t.steps >= 1, "train.steps", t.steps, ">= 1")
+    _check(t.batch_size >= 1, "train.batch_size", t.batch_size, ">= 1")
+    _check(_finite(t.lr) and t.lr > 0, "train.lr", t.lr, "finite and > 0")
+    _check(_finite(t.weight_decay) and t.weight_decay >= 0, "train.weight_decay", t.weight_decay,
+           "finite and >= 0")
+    _check(0 <= t.warmup_steps < t.steps, "train.warmup_steps", t.warmup_steps, f"in [0, steps={t.steps})")
+    _check(t.n_snapshots >= 0, "train.n_snapshots", t.n_snapshots, ">= 0")
+    _check(t.eval_samples >= 1, "train.eval_samples", t.eval_samples, ">= 1")
+    _check(not t.full_batch or d.dataset_size > 0, "train.full_batch", t.full_batch,
+           "False unless data.dataset_size > 0")
+    _check(g.n_seeds >= 1, "grid.n_seeds", g.n_seeds, ">= 1")
+    _check(cfg.chunk_size >= 0, "chunk_size", cfg.chunk_size, ">= 0 (0 = from the memory budget)")
+    _check(_finite(cfg.memory_budget_mb) and cfg.memory_budget_mb >= 0, "memory_budget_mb",
+           cfg.memory_budget_mb, ">= 0 (0 = automatic)")
+    for i, v in enumerate(g.density):
+        _check(_finite(v) and 0 < v <= 1, f"grid.density[{i}]", v, "in (0, 1]")
+    for name in ("importance_decay", "relative_importance", "relative_density"):
+        for i, v in enumerate(getattr(g, name)):
+            _check(_finite(v) and v >= 0, f"grid.{name}[{i}]", v, "finite and >= 0")
+    for i, v in enumerate(g.kind):
+        _check(v in MODEL_KINDS, f"grid.kind[{i}]", v, f"one of {MODEL_KINDS}")
+    for name in ("n_features", "n_hidden"):
+        for i, v in enumerate(getattr(g, name)):
+            _check(v >= 1, f"grid.{name}[{i}]", v, ">= 1")
+    for bucket in bucket_models(cfg):
+        n = bucket.n_features
+        _check(-n <= g.focus_feature < n, "grid.focus_feature", g.focus_feature,
+               f"in [-{n}, {n}) for n_features={n}")
+        if d.importance == "explicit":
+            _check(len(d.importance_values) == n, "data.importance_values", d.importance_values,
+                   f"a tuple of n_features={n} values")
+
+
+def bucket_models(cfg: SweepConfig) -> list[ModelConfig]:
+    """The ModelConfig of each shape bucket: the product of the grid's kind/n_features/n_hidden axes."""
+    g, m = cfg.grid, cfg.model
+    return [dataclasses.replace(m, kind=k, n_features=n, n_hidden=h)
+            for k in (g.kind or (m.kind,))
+            for n in (g.n_features or (m.n_features,))
+            for h in (g.n_hidden or (m.n_hidden,))]
+
+
+# ----------------------------------------------------------------------------- JSON round trip
+
+
+def to_dict(cfg) -> dict:
+    """A JSON-ready dict of a (nested) config dataclass; tuples become lists."""
+    return json.loads(json.dumps(dataclasses.asdict(cfg)))
+
+
+def _coerce(tp, value):
+    origin = typing.get_origin(tp)
+    if dataclasses.is_dataclass(tp):
+        return from_dict(tp, value)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        elem = args[0] if args else typing.Any
+        return tuple(_coerce(elem, v) for v in value)
+    if origin in (typing.Union, types.UnionType):
+        if value is None:
+            return None
+        for a in typing.get_args(tp):
+            if a is not type(None):
+                return _coerce(a, value)
+    if tp is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def from_dict(cls, data: dict):
+    """Inverse of :func:`to_dict`: rebuild the (nested) frozen dataclass ``cls`` from a dict.
+
+    Unknown keys raise ConfigError, so a results directory from another version is not silently
+    misread."""
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = set(data) - names
+    if unknown:
+        raise ConfigError(f"{cls.__name__}.{sorted(unknown)[0]}", data[sorted(unknown)[0]],
+                          f"one of the fields {sorted(names)}")
+    return cls(**{k: _coerce(hints[k], v) for k, v in data.items()})
+
+
+def config_hash(cfg: SweepConfig) -> str:
+    """8 hex digits of the sha256 of the canonical JSON of every field that affects results."""
+    d = {k: v for k, v in to_dict(cfg).items() if k not in _HASH_EXCLUDED}
+    blob = json.dumps(d, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode()).hexdigest()[:8]
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    """A named, documented sweep: what it shows, how long it takes, what to expect."""
+
+    name: str
+    description: str
+    config: SweepConfig
+    expected_runtime: str
+    """Measured wall time on a named machine, e.g. '25 s on a 2-core CPU'."""
+    expected_outcome: str = ""
+
+    @property
+    def command(self) -> str:
+        return f"toymodels sweep {self.name}"

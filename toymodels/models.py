@@ -1,0 +1,70 @@
+"""The toy models as pure functions over pytree parameters (paper sections 2, 7, 8).
+
+Parameters are plain dicts of arrays, for one model (vmap adds leading axes):
+
+  linear, relu, relu_hidden:  {"W_HxF": (m, n), "b_F": (n,)}
+  abs:                        {"W1_HxF": (m, n), "W2_FxH": (n, m), "b_F": (n,)}
+
+Column ``W_HxF[:, i]`` is feature i's direction in the hidden space.
+"""
+
+from __future__ import annotations
+
+import math
+
+import jax
+import jax.numpy as jnp
+
+from toymodels.config import ModelConfig
+
+Params = dict[str, jax.Array]
+
+
+def init_std(cfg: ModelConfig) -> float:
+    """Std of W's normal init (ModelConfig.init documents the two rules)."""
+    n, m = cfg.n_features, cfg.n_hidden
+    if cfg.init == "notebook" and cfg.kind != "abs":
+        return math.sqrt(2.0 / (m * (n + cfg.init_fan_instances)))
+    return math.sqrt(2.0 / (n + m))
+
+
+def init_params(cfg: ModelConfig, key: jax.Array) -> Params:
+    """Fresh parameters: W ~ N(0, init_std²), b = 0."""
+    n, m, std = cfg.n_features, cfg.n_hidden, init_std(cfg)
+    b_F = jnp.zeros((n,), jnp.float32)
+    if cfg.kind == "abs":
+        k1, k2 = jax.random.split(key)
+        return {"W1_HxF": std * jax.random.normal(k1, (m, n)),
+                "W2_FxH": std * jax.random.normal(k2, (n, m)), "b_F": b_F}
+    return {"W_HxF": std * jax.random.normal(key, (m, n)), "b_F": b_F}
+
+
+def hidden(kind: str, params: Params, x_BxF: jax.Array) -> jax.Array:
+    """Hidden activations h_BxH: W x (linear/relu), ReLU(W x) (relu_hidden), ReLU(W₁ x) (abs)."""
+    if kind == "abs":
+        return jax.nn.relu(x_BxF @ params["W1_HxF"].T)
+    h_BxH = x_BxF @ params["W_HxF"].T
+    return jax.nn.relu(h_BxH) if kind == "relu_hidden" else h_BxH
+
+
+def forward(kind: str, params: Params, x_BxF: jax.Array) -> jax.Array:
+    """Model output x'_BxF (y' for abs) for a batch of inputs."""
+    h_BxH = hidden(kind, params, x_BxF)
+    if kind == "abs":
+        return jax.nn.relu(h_BxH @ params["W2_FxH"].T + params["b_F"])
+    out_BxF = h_BxH @ params["W_HxF"] + params["b_F"]
+    return out_BxF if kind == "linear" else jax.nn.relu(out_BxF)
+
+
+def target(kind: str, x_BxF: jax.Array) -> jax.Array:
+    """What the model must reproduce: x, or |x| for the abs task."""
+    return jnp.abs(x_BxF) if kind == "abs" else x_BxF
+
+
+def loss(kind: str, params: Params, x_BxF: jax.Array, importance_F: jax.Array) -> jax.Array:
+    """Importance-weighted squared error, mean over batch and features (the notebook's reduction):
+
+        L = mean_{b,i} I_i (y_bi − y'_bi)²
+    """
+    err_BxF = target(kind, x_BxF) - forward(kind, params, x_BxF)
+    return jnp.mean(importance_F * err_BxF**2)

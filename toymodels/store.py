@@ -1,0 +1,178 @@
+"""The results store: one directory per config hash, JSON + npz + CSV, atomic writes.
+
+Layout of ``<results_dir>/<name>-<hash8>/``:
+
+  config.json          the SweepConfig (round-trips with toymodels.config.from_dict)
+  grid.json            per bucket: model config, axis names and values, grid shape
+  params-b<k>.npz      final weights of bucket k, leading axes = the grid axes (named in grid.json)
+  history-b<k>.npz     steps_T, loss_T and weight snapshots per cell (learning dynamics)
+  metrics.csv          one row per cell and seed
+  meta.json            versions, devices, wall time, status ("complete" when every bucket is saved)
+  chunks/              finished chunks of an unfinished sweep (resume); removed when complete
+
+Every file is written to a temporary name in the same directory and renamed into place, so an
+interrupted write never leaves a half-written file under a final name.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from toymodels.config import ConfigError, SweepConfig, config_hash, from_dict, to_dict
+
+
+def run_dir(cfg: SweepConfig) -> Path:
+    return Path(cfg.results_dir) / f"{cfg.name}-{config_hash(cfg)}"
+
+
+def _atomic_write(path: Path, write) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def write_json(path: Path, obj: Any) -> None:
+    _atomic_write(path, lambda f: f.write((json.dumps(obj, indent=2, default=_json_default) + "\n").encode()))
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o)}")
+
+
+def read_json(path: Path) -> Any:
+    with open(path) as f:
+        return json.load(f)
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    _atomic_write(path, lambda f: np.savez(f, **arrays))
+
+
+def read_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def write_csv(path: Path, rows: list[dict]) -> None:
+    buf = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    _atomic_write(path, lambda f: f.write(buf.getvalue().encode()))
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def ensure_writable(directory: Path) -> None:
+    """Create ``directory`` and prove a file can be written there, or raise ConfigError."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".probe.")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as e:
+        raise ConfigError("results_dir", str(directory.parent), f"a writable directory ({e.strerror})") from None
+
+
+def save_config(rdir: Path, cfg: SweepConfig) -> None:
+    write_json(rdir / "config.json", to_dict(cfg))
+
+
+def load_config(rdir: Path) -> SweepConfig:
+    return from_dict(SweepConfig, read_json(Path(rdir) / "config.json"))
+
+
+def chunk_path(rdir: Path, bucket: int, start: int, stop: int) -> Path:
+    return rdir / "chunks" / f"b{bucket}-{start:07d}-{stop:07d}.npz"
+
+
+def is_complete(rdir: Path) -> bool:
+    meta = rdir / "meta.json"
+    return meta.exists() and read_json(meta).get("status") == "complete"
+
+
+class Bucket:
+    """One shape bucket of a finished run, loaded from files.
+
+    Attributes:
+      index: k in params-b<k>.npz.
+      model: dict of the bucket's ModelConfig.
+      axes: ordered {axis name: values}; the leading axes of every grid array, "seed" last.
+      params: {"W_HxF": [*grid, H, F], "b_F": [*grid, F], ...} final weights.
+      history: {"steps_T": [T], "loss": [*grid, T], "W_HxF": [*grid, T, H, F], ...} (may be empty).
+      metrics: {column: [*grid] array} from the per-cell metrics.
+    """
+
+    def __init__(self, index: int, model: dict, axes: dict[str, list], params, history, metrics):
+        self.index, self.model, self.axes = index, model, axes
+        self.params, self.history, self.metrics = params, history, metrics
+
+    @property
+    def grid_shape(self) -> tuple[int, ...]:
+        return tuple(len(v) for v in self.axes.values())
+
+    def __repr__(self) -> str:
+        axes = ", ".join(f"{k}[{len(v)}]" for k, v in self.axes.items())
+        return f"Bucket({self.index}, {self.model['kind']} n={self.model['n_features']} m={self.model['n_hidden']}, {axes})"
+
+
+class Run:
+    """A finished sweep read back from its directory: ``Run(path).buckets[0].params["W_HxF"]``."""
+
+    def __init__(self, rdir: str | os.PathLike):
+        self.dir = Path(rdir)
+        if not (self.dir / "config.json").exists():
+            raise FileNotFoundError(f"{self.dir} is not a run directory (no config.json)")
+        self.config = load_config(self.dir)
+        self.meta = read_json(self.dir / "meta.json") if (self.dir / "meta.json").exists() else {}
+        if not is_complete(self.dir):
+            raise FileNotFoundError(f"{self.dir} is not a finished sweep (status: "
+                                    f"{self.meta.get('status', 'missing')}); run the sweep again to resume it")
+        grid = read_json(self.dir / "grid.json")
+        rows = read_csv(self.dir / "metrics.csv")
+        self.buckets = []
+        for b in grid["buckets"]:
+            k = b["index"]
+            params = read_npz(self.dir / f"params-b{k}.npz")
+            hist_path = self.dir / f"history-b{k}.npz"
+            history = read_npz(hist_path) if hist_path.exists() else {}
+            shape = tuple(len(v) for v in b["axes"].values())
+            mine = [r for r in rows if int(r["bucket"]) == k]
+            metrics = {}
+            for col in (mine[0] if mine else {}):
+                vals = [r[col] for r in mine]
+                try:
+                    arr = np.array([float(v) for v in vals])
+                except ValueError:
+                    arr = np.array(vals, dtype=object)
+                metrics[col] = arr.reshape(shape)
+            self.buckets.append(Bucket(k, b["model"], b["axes"], params, history, metrics))
+
+    def __repr__(self) -> str:
+        return f"Run({self.dir}, {self.buckets})"

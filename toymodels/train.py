@@ -1,0 +1,221 @@
+"""Training: one run is a pure function; many runs are one vmapped, compiled call.
+
+The unit of compiled work is :func:`make_chunk_fns`' ``advance``: for a chunk of I models (a
+vmapped axis) it runs a fixed number K of step *intervals* ``[lo_k, hi_k)`` as a ``lax.scan`` over
+intervals whose body is a ``lax.fori_loop`` over steps. The scan emits each model's parameters and
+mean training loss at the end of every interval, so weight snapshots at log-spaced steps are
+recorded inside the compiled loop. The host calls ``advance`` a few dozen times per chunk (to draw
+a progress bar), never once per step; the interval bounds are traced values, so every call reuses
+one compilation, and changing grid values (densities, importances, seeds) never recompiles.
+
+Per-step randomness is ``fold_in(data_key, step)``: a model's trajectory does not depend on how
+the steps are split into intervals, how many models share the chunk, or on resuming.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from toymodels import data as data_lib
+from toymodels import models
+from toymodels.config import DataConfig, ModelConfig, TrainConfig
+
+EVAL_FOLD = 0x7FFFFFFF  # fold_in tag of the evaluation stream (no training step reaches it)
+
+
+class CellHyper(NamedTuple):
+    """Per-model values that vary across a grid (vmapped arrays, never static)."""
+
+    key: jax.Array  # the cell's PRNG key, from (seed, cell values)
+    density_F: jax.Array
+    importance_F: jax.Array
+
+
+class TrainState(NamedTuple):
+    params: models.Params
+    opt_state: Any
+    dataset_TxF: jax.Array  # (0, F) when training on fresh batches
+
+
+def make_schedule(cfg: TrainConfig) -> optax.Schedule:
+    """Learning-rate schedule of TrainConfig.schedule."""
+    lr, steps = cfg.lr, cfg.steps
+    if cfg.schedule == "constant":
+        return optax.constant_schedule(lr)
+    if cfg.schedule == "linear":  # the notebook's linear_lr: 1 - step/steps
+        return optax.linear_schedule(lr, 0.0, steps)
+    if cfg.schedule == "cosine":  # the notebook's cosine_decay_lr: cos(π/2 · step/(steps-1))
+        return lambda step: lr * jnp.cos(0.5 * jnp.pi * step / max(steps - 1, 1))
+    return optax.warmup_cosine_decay_schedule(0.0, lr, max(cfg.warmup_steps, 1), steps, 0.0)
+
+
+def make_optimizer(cfg: TrainConfig) -> optax.GradientTransformation:
+    """AdamW as torch.optim.AdamW: decoupled weight decay on every parameter (b included)."""
+    return optax.adamw(make_schedule(cfg), b1=cfg.b1, b2=cfg.b2, eps=cfg.eps,
+                       weight_decay=cfg.weight_decay)
+
+
+def _split_cell_key(key: jax.Array):
+    init_key, data_key, dataset_key = jax.random.split(key, 3)
+    return init_key, data_key, dataset_key
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    """The static (shape-defining) part of a run: everything jit specialises on."""
+
+    model: ModelConfig
+    data: DataConfig
+    train: TrainConfig
+
+    @property
+    def signed(self) -> bool:
+        return data_lib.is_signed(self.data, self.model.kind)
+
+
+def _sample(spec: RunSpec, key, density_F, batch: int):
+    x = data_lib.sample_batch(key, density_F, spec.data, batch, spec.signed)
+    return data_lib.normalize_rows(x) if spec.data.normalize else x
+
+
+def init_state(spec: RunSpec, hp: CellHyper) -> TrainState:
+    """Parameters, optimizer state and (for finite-data runs) the fixed training set of one model."""
+    init_key, _, dataset_key = _split_cell_key(hp.key)
+    params = models.init_params(spec.model, init_key)
+    opt_state = make_optimizer(spec.train).init(params)
+    t = spec.data.dataset_size
+    dataset = (_sample(spec, dataset_key, hp.density_F, t) if t > 0
+               else jnp.zeros((0, spec.model.n_features), jnp.float32))
+    return TrainState(params, opt_state, dataset)
+
+
+def _batch_at(spec: RunSpec, state: TrainState, hp: CellHyper, step) -> jax.Array:
+    _, data_key, _ = _split_cell_key(hp.key)
+    key = jax.random.fold_in(data_key, step)
+    if spec.data.dataset_size == 0:
+        return _sample(spec, key, hp.density_F, spec.train.batch_size)
+    if spec.train.full_batch:
+        return state.dataset_TxF
+    idx = jax.random.randint(key, (spec.train.batch_size,), 0, spec.data.dataset_size)
+    return state.dataset_TxF[idx]
+
+
+def train_step(spec: RunSpec, state: TrainState, hp: CellHyper, step) -> tuple[TrainState, jax.Array]:
+    """One AdamW update of one model on the batch of ``step``; returns (state, batch loss)."""
+    x_BxF = _batch_at(spec, state, hp, step)
+    loss_fn = functools.partial(models.loss, spec.model.kind, x_BxF=x_BxF, importance_F=hp.importance_F)
+    loss, grads = jax.value_and_grad(loss_fn)(state.params)
+    updates, opt_state = make_optimizer(spec.train).update(grads, state.opt_state, state.params)
+    params = optax.apply_updates(state.params, updates)
+    return TrainState(params, opt_state, state.dataset_TxF), loss
+
+
+def advance(spec: RunSpec, state: TrainState, hp: CellHyper, lo_K: jax.Array, hi_K: jax.Array):
+    """Run steps [lo_k, hi_k) for k = 0..K-1 in order (empty intervals allowed).
+
+    Returns (state, params at the end of each interval [K, ...], mean batch loss of each interval
+    [K], NaN where the interval is empty)."""
+
+    def interval(state, lo_hi):
+        lo, hi = lo_hi
+
+        def body(step, carry):
+            state, total = carry
+            state, loss = train_step(spec, state, hp, step)
+            return state, total + loss
+
+        state, total = jax.lax.fori_loop(lo, hi, body, (state, jnp.float32(0.0)))
+        mean_loss = jnp.where(hi > lo, total / jnp.maximum(hi - lo, 1), jnp.nan)
+        return state, (state.params, mean_loss)
+
+    state, (snaps, losses_K) = jax.lax.scan(interval, state, (lo_K, hi_K))
+    return state, snaps, losses_K
+
+
+def evaluate(spec: RunSpec, params: models.Params, hp: CellHyper) -> jax.Array:
+    """Mean loss over TrainConfig.eval_samples fresh samples (a test set), in batches."""
+    _, data_key, _ = _split_cell_key(hp.key)
+    eval_key = jax.random.fold_in(data_key, EVAL_FOLD)
+    batch = min(spec.train.batch_size, spec.train.eval_samples)
+    n_batches = max(spec.train.eval_samples // batch, 1)
+
+    def body(i, total):
+        x_BxF = _sample(spec, jax.random.fold_in(eval_key, i), hp.density_F, batch)
+        return total + models.loss(spec.model.kind, params, x_BxF, hp.importance_F)
+
+    return jax.lax.fori_loop(0, n_batches, body, jnp.float32(0.0)) / n_batches
+
+
+def train_loss_full(spec: RunSpec, state: TrainState, hp: CellHyper) -> jax.Array:
+    """Loss on the whole fixed training set (NaN when training on fresh batches)."""
+    if spec.data.dataset_size == 0:
+        return jnp.float32(jnp.nan)
+    return models.loss(spec.model.kind, state.params, state.dataset_TxF, hp.importance_F)
+
+
+@functools.lru_cache(maxsize=64)
+def make_chunk_fns(spec: RunSpec):
+    """Jitted, vmapped (over the leading model axis) init / advance / finish for one RunSpec.
+
+    Cached per spec, so a second sweep with the same shapes reuses the compiled functions."""
+    init = jax.jit(jax.vmap(functools.partial(init_state, spec)))
+    adv = jax.jit(jax.vmap(functools.partial(advance, spec), in_axes=(0, 0, None, None)),
+                  donate_argnums=(0,))
+
+    def finish(state, hp):
+        return evaluate(spec, state.params, hp), train_loss_full(spec, state, hp)
+
+    fin = jax.jit(jax.vmap(finish))
+    return init, adv, fin
+
+
+def log_spaced_steps(steps: int, n: int) -> np.ndarray:
+    """Up to n distinct log-spaced steps in [1, steps], always including 1 and steps."""
+    if n <= 0:
+        return np.array([steps], dtype=np.int64)
+    return np.unique(np.round(np.geomspace(1, steps, n)).astype(np.int64))
+
+
+class IntervalPlan(NamedTuple):
+    """How a run's steps are cut into compiled calls.
+
+    lo_CxK / hi_CxK: the K intervals each of the C calls runs (padded with empty ones);
+    snapshot_CxK: whether the interval's end is a logged snapshot step; steps_T: those steps."""
+
+    lo_CxK: np.ndarray
+    hi_CxK: np.ndarray
+    snapshot_CxK: np.ndarray
+    steps_T: np.ndarray
+
+
+def plan_intervals(steps: int, n_snapshots: int, n_calls: int = 20) -> IntervalPlan:
+    """Cut [0, steps) at the snapshot steps and at ~n_calls even ticks; group into n_calls calls.
+
+    Each call covers about steps/n_calls steps, so the host can update a progress bar between
+    calls; all calls have the same K (padding), so they share one compilation."""
+    snaps = log_spaced_steps(steps, n_snapshots)
+    ticks = np.unique(np.round(np.linspace(0, steps, n_calls + 1)[1:]).astype(np.int64))
+    ends = np.unique(np.concatenate([snaps, ticks]))
+    starts = np.concatenate([[0], ends[:-1]])
+    groups: list[list[int]] = [[] for _ in ticks]
+    for j, e in enumerate(ends):
+        groups[int(np.searchsorted(ticks, e))].append(j)
+    groups = [g for g in groups if g]
+    k = max(len(g) for g in groups)
+    lo = np.full((len(groups), k), steps, np.int32)
+    hi = np.full((len(groups), k), steps, np.int32)
+    snap = np.zeros((len(groups), k), bool)
+    snap_set = set(snaps.tolist())
+    for c, g in enumerate(groups):
+        for slot, j in enumerate(g):
+            lo[c, slot], hi[c, slot] = starts[j], ends[j]
+            snap[c, slot] = (int(ends[j]) in snap_set) and n_snapshots > 0
+    steps_T = snaps if n_snapshots > 0 else np.zeros((0,), np.int64)
+    return IntervalPlan(lo, hi, snap, steps_T)
