@@ -300,6 +300,9 @@ class Preset:
     expected_runtime: str
     """Measured wall time on a named machine, e.g. '25 s on a 2-core CPU'."""
     expected_outcome: str = ""
+    report: typing.Callable[[typing.Any], list] | None = None
+    """Called with the finished toymodels.store.Run; writes the study's plots/tables into the run
+    directory and returns their paths."""
 
     @property
     def command(self) -> str:

@@ -1,0 +1,193 @@
+"""The ``toymodels`` command line: the only place that parses argv.
+
+  toymodels sweep PRESET [--overrides]   train a preset (tyro flags override any config field)
+  toymodels list                         presets with description, command, expected runtime
+  toymodels show RUN_DIR                 summary table of a finished sweep
+  toymodels analyze RUN_DIR              analysis tables and plots into the run directory
+  toymodels figures [NAMES] [--tiny]     regenerate the paper's figures (--list to see them)
+  toymodels sae PRESET [--overrides]     SAE recovery studies (toymodels sae --list)
+  toymodels bench [...]                  throughput benchmarks
+
+Bad input gets one line on stderr naming the field and its allowed range, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+USAGE = __doc__.split("\n\n")[1]
+
+
+class UsageError(Exception):
+    """A one-line user error; exit code 2."""
+
+
+def _presets():
+    from experiments import all_presets
+    return all_presets()
+
+
+def _fail(msg: str) -> int:
+    print(f"toymodels: error: {msg}", file=sys.stderr)
+    return 2
+
+
+def cmd_list(argv: list[str]) -> int:
+    presets = _presets()
+    width = max(len(n) for n in presets)
+    for name, p in presets.items():
+        print(f"{name:<{width}}  {p.description}")
+        print(f"{'':<{width}}  command: {p.command}    expected runtime: {p.expected_runtime}")
+        if p.expected_outcome:
+            print(f"{'':<{width}}  expected: {p.expected_outcome}")
+    try:
+        from toymodels.sae import SAE_PRESETS
+    except ImportError:
+        return 0
+    for name, p in SAE_PRESETS.items():
+        print(f"sae {name}: {p.description}  [command: {p.command}; expected runtime: {p.expected_runtime}]")
+    return 0
+
+
+def cmd_sweep(argv: list[str]) -> int:
+    import tyro
+
+    from toymodels import store
+    from toymodels.config import SweepConfig, validate
+    from toymodels.sweep import run_sweep
+
+    presets = _presets()
+    if not argv or argv[0].startswith("-"):
+        if argv and argv[0] in ("-h", "--help"):
+            print("usage: toymodels sweep PRESET [--overrides]\n\npresets: " + ", ".join(presets))
+            return 0
+        raise UsageError(f"sweep needs a PRESET, one of: {', '.join(presets)}")
+    name, rest = argv[0], argv[1:]
+    if name not in presets:
+        raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(presets)}")
+    preset = presets[name]
+    cfg = tyro.cli(SweepConfig, default=preset.config, args=rest, prog=f"toymodels sweep {name}",
+                   description=preset.description)
+    validate(cfg)
+    result = run_sweep(cfg)
+    if result.trained_models == 0:
+        print(f"{result.run_dir}: already complete, nothing trained")
+    else:
+        n_steps = result.trained_models * cfg.train.steps
+        print(f"{result.run_dir}: trained {result.trained_models} models in {result.wall_s:.1f} s "
+              f"({n_steps / result.wall_s:,.0f} model-steps/s)")
+    if preset.report is not None:
+        for path in preset.report(store.Run(result.run_dir)):
+            print(f"wrote {path}")
+    if result.nonfinite_cells:
+        print(f"WARNING: {len(result.nonfinite_cells)} cells ended with a non-finite loss or weights "
+              f"(flagged finite=0 in metrics.csv): " + "; ".join(result.nonfinite_cells[:5]), file=sys.stderr)
+        return 1
+    return 0
+
+
+def format_table(header: list[str], rows: list[list]) -> str:
+    cells = [[_fmt(v) for v in r] for r in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(header)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, (float, np.floating)):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def cmd_show(argv: list[str]) -> int:
+    from toymodels.store import Run
+
+    if len(argv) != 1 or argv[0].startswith("-"):
+        raise UsageError("usage: toymodels show RUN_DIR")
+    run = _load_run(argv[0])
+    cfg = run.config
+    print(f"{run.dir}  ({run.meta.get('wall_s', '?')} s, {run.meta.get('n_models', '?')} models, "
+          f"{cfg.train.steps} steps x batch {cfg.train.batch_size}, backend {run.meta.get('backend', '?')})")
+    for b in run.buckets:
+        value_axes = [a for a in b.axes if a != "seed"]
+        print(f"\nbucket {b.index}: {b.model['kind']} n={b.model['n_features']} m={b.model['n_hidden']}; "
+              f"best of {len(b.axes['seed'])} seeds per cell by eval loss")
+        loss = b.metrics["eval_loss"]
+        flat_loss = loss.reshape(-1, loss.shape[-1])
+        best = np.nanargmin(np.where(np.isfinite(flat_loss), flat_loss, np.inf), axis=-1)
+        grid_idx = list(np.ndindex(*loss.shape[:-1])) or [()]
+        rows = []
+        for c, idx in enumerate(grid_idx):
+            s = best[c]
+            row = [b.axes[a][i] for a, i in zip(value_axes, idx)]
+            m = {k: v.reshape(-1, v.shape[-1])[c] for k, v in b.metrics.items()}
+            row += [int(b.axes["seed"][s]), m["eval_loss"][s], int(m["n_represented"][s]),
+                    m["dims_per_feature"][s], f"{int(m['finite'].sum())}/{len(m['finite'])}"]
+            rows.append(row)
+        print(format_table(value_axes + ["best seed", "eval loss", "represented", "dims/feature", "finite"], rows))
+    if run.meta.get("nonfinite_cells"):
+        print(f"\nnon-finite cells: {run.meta['nonfinite_cells']}")
+    return 0
+
+
+def _load_run(path: str):
+    from toymodels.store import Run
+    try:
+        return Run(path)
+    except FileNotFoundError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_analyze(argv: list[str]) -> int:
+    if len(argv) != 1 or argv[0].startswith("-"):
+        raise UsageError("usage: toymodels analyze RUN_DIR")
+    from toymodels.report import analyze_run
+    run = _load_run(argv[0])
+    print(analyze_run(run))
+    return 0
+
+
+def cmd_figures(argv: list[str]) -> int:
+    from figures.run import main as figures_main
+    return figures_main(argv)
+
+
+def cmd_sae(argv: list[str]) -> int:
+    from toymodels.sae.cli import main as sae_main
+    return sae_main(argv)
+
+
+def cmd_bench(argv: list[str]) -> int:
+    from toymodels.bench import main as bench_main
+    return bench_main(argv)
+
+
+COMMANDS = {"sweep": cmd_sweep, "list": cmd_list, "show": cmd_show, "analyze": cmd_analyze,
+            "figures": cmd_figures, "sae": cmd_sae, "bench": cmd_bench}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from toymodels.config import ConfigError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print("usage: toymodels COMMAND ...\n\n" + USAGE)
+        return 0 if argv else 2
+    cmd, rest = argv[0], argv[1:]
+    if cmd not in COMMANDS:
+        return _fail(f"unknown command {cmd!r}; choose one of: {', '.join(COMMANDS)}")
+    try:
+        return COMMANDS[cmd](rest)
+    except (UsageError, ConfigError) as e:
+        return _fail(str(e))
+    except KeyboardInterrupt:
+        print("\ninterrupted: finished chunks are saved; run the same command again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
