@@ -25,6 +25,7 @@ Neuron status codes (:func:`neuron_status`, privileged-basis and |x| models, pap
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 
 NOT_REPRESENTED = 0
@@ -48,6 +49,13 @@ def _float(x):
     return x if jnp.issubdtype(x.dtype, jnp.floating) else x.astype(jnp.result_type(float))
 
 
+def _safe_sqrt(x):
+    """sqrt with a zero (not NaN) gradient at 0, so zero columns stay differentiable."""
+    pos = x > 0
+    return jnp.where(pos, jnp.sqrt(jnp.where(pos, x, 1.0)), 0.0)
+
+
+@jax.jit
 def feature_norms(W_HxF):
     """Length of each feature's direction, ||W_i|| (paper section 2).
 
@@ -60,9 +68,10 @@ def feature_norms(W_HxF):
       norms_F: shape (n,).
     """
     W_HxF = _float(W_HxF)
-    return jnp.sqrt(jnp.sum(W_HxF**2, axis=0))
+    return _safe_sqrt(jnp.sum(W_HxF**2, axis=0))
 
 
+@jax.jit
 def interference(W_HxF):
     """The end-to-end matrix WᵀW (paper section 2, the heatmaps of section 3).
 
@@ -91,6 +100,7 @@ def _projections_squared(W_HxF, eps):
     return (_unit_columns(W_HxF, eps).T @ W_HxF) ** 2
 
 
+@jax.jit
 def superposition(W_HxF, *, eps: float = NORM_EPS):
     """Superposition score of each feature, Σ_{j≠i} (Ŵ_i·W_j)² (paper section 2 / 4).
 
@@ -111,6 +121,7 @@ def superposition(W_HxF, *, eps: float = NORM_EPS):
     return jnp.sum(P_FxF, axis=1) - jnp.diagonal(P_FxF)
 
 
+@jax.jit
 def dimensionality(V_HxN, *, eps: float = NORM_EPS):
     """Fractional dimensionality of each column of V: ||V_i||² / Σ_j (V̂_i·V_j)², sum incl. j=i.
 
@@ -139,6 +150,7 @@ def dimensionality(V_HxN, *, eps: float = NORM_EPS):
     return jnp.where(denom_N > 0, norms_sq_N / safe_denom_N, 0.0)
 
 
+@jax.jit
 def feature_dimensionality(W_HxF, *, eps: float = NORM_EPS):
     """Feature dimensionality D_i = ||W_i||² / Σ_j (Ŵ_i·W_j)² (paper section 5 "Feature Dimensionality").
 
@@ -157,6 +169,7 @@ def feature_dimensionality(W_HxF, *, eps: float = NORM_EPS):
     return dimensionality(W_HxF, eps=eps)
 
 
+@jax.jit
 def dims_per_feature(W_HxF):
     """Dimensions per feature D* = m / ||W||_F² (paper section 5 "Uniform Superposition").
 
@@ -172,6 +185,7 @@ def dims_per_feature(W_HxF):
     return W_HxF.shape[0] / jnp.sum(W_HxF**2)
 
 
+@jax.jit
 def features_per_dim(W_HxF):
     """Features per dimension 1/D* = ||W||_F² / m (paper sections 5 and 3.8 adversarial plot).
 
@@ -185,6 +199,7 @@ def features_per_dim(W_HxF):
     return jnp.sum(W_HxF**2) / W_HxF.shape[0]
 
 
+@jax.jit
 def total_dimensionality(W_HxF, *, eps: float = NORM_EPS):
     """Σ_i D_i, which equals m when features are packed efficiently (paper section 5; paper_spec 2).
 
@@ -198,6 +213,7 @@ def total_dimensionality(W_HxF, *, eps: float = NORM_EPS):
     return jnp.sum(feature_dimensionality(W_HxF, eps=eps))
 
 
+@jax.jit
 def represented(W_HxF, b_F=None, *, norm_threshold: float = 0.5, min_self_gain: float = 0.0):
     """Which features are represented (paper section 2: ||W_i|| ≈ 1 vs ≈ 0).
 
@@ -223,6 +239,7 @@ def represented(W_HxF, b_F=None, *, norm_threshold: float = 0.5, min_self_gain: 
     return rep_F
 
 
+@jax.jit
 def feature_status(
     W_HxF,
     b_F=None,
@@ -286,6 +303,7 @@ def feature_status(
     return status_F.astype(jnp.int32)
 
 
+@jax.jit
 def status_counts(status_F):
     """Number of features per status code.
 
@@ -299,6 +317,7 @@ def status_counts(status_F):
     return jnp.sum(jnp.asarray(status_F)[:, None] == codes[None, :], axis=0).astype(jnp.int32)
 
 
+@jax.jit
 def neuron_feature_fractions(Win_HxF):
     """Share of each neuron's squared input weight carried by each feature.
 
@@ -317,6 +336,7 @@ def neuron_feature_fractions(Win_HxF):
     return jnp.where(tot_H > 0, sq_HxF / jnp.where(tot_H > 0, tot_H, 1.0), 0.0)
 
 
+@jax.jit
 def neuron_status(Win_HxF, *, mono_threshold: float = 0.9, dead_threshold: float = 1e-2):
     """Monosemantic / polysemantic classification of each hidden neuron (paper sections 7-8).
 
@@ -350,6 +370,7 @@ def neuron_status(Win_HxF, *, mono_threshold: float = 0.9, dead_threshold: float
     return status_H.astype(jnp.int32)
 
 
+@jax.jit
 def neuron_counts(neuron_status_H):
     """Number of dead, monosemantic and polysemantic neurons.
 
@@ -365,6 +386,7 @@ def neuron_counts(neuron_status_H):
     )
 
 
+@jax.jit
 def abs_path_weights(W1_HxF, W2_FxH):
     """Per-neuron path weights of the |x| model, P[k, i] = W₁[k, i]·W₂[i, k] (paper section 8).
 
@@ -381,6 +403,7 @@ def abs_path_weights(W1_HxF, W2_FxH):
     return _float(W1_HxF) * _float(W2_FxH).T
 
 
+@jax.jit
 def rescale_abs_neurons(W1_HxF, W2_FxH):
     """Apply the |x| model's rescaling symmetry so every neuron's largest |W₁| weight is 1.
 
@@ -401,6 +424,7 @@ def rescale_abs_neurons(W1_HxF, W2_FxH):
     return W1_HxF / a_H[:, None], W2_FxH * a_H[None, :]
 
 
+@jax.jit
 def neuron_order_by_importance(Win_HxF, importance_F):
     """Neuron order for stack plots: by the importance of each neuron's largest feature (paper 8).
 
@@ -420,6 +444,7 @@ def neuron_order_by_importance(Win_HxF, importance_F):
     return jnp.lexsort((jnp.arange(top_H.shape[0]), top_H, key_H))
 
 
+@jax.jit
 def model_measures(W_HxF, b_F=None, **status_kwargs):
     """All per-model measures in one dict (vmap-able). Keys and shapes:
 
