@@ -23,24 +23,29 @@ All functions are ``jnp`` and vmap-able over models (and over batches).
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 
 from toymodels.analysis import measures
 
 
+@jax.jit
 def relu_output_forward(W_HxF, b_F, x_BxF):
     """x' = ReLU(WᵀW x + b) for a batch (paper section 2), shape (B, n)."""
     W_HxF = measures._float(W_HxF)
     return jax.nn.relu((measures._float(x_BxF) @ W_HxF.T) @ W_HxF + b_F)
 
 
+@jax.jit
 def reconstruction_loss(W_HxF, b_F, x_in_BxF, target_BxF, importance_F):
     """Per-example loss Σ_i I_i (target_i − x'_i(x_in))², shape (B,)."""
     err_BxF = measures._float(target_BxF) - relu_output_forward(W_HxF, b_F, x_in_BxF)
     return jnp.sum(measures._float(importance_F) * err_BxF**2, axis=-1)
 
 
+@jax.jit
 def attack_directions(W_HxF):
     """Unit analytic attack directions in input space, row i = (WᵀW)_i / ||(WᵀW)_i||.
 
@@ -62,6 +67,7 @@ def attack_size(x_BxF, *, attack_scale: float = 0.1):
     return attack_scale * jnp.mean(jnp.linalg.norm(measures._float(x_BxF), axis=-1))
 
 
+@functools.partial(jax.jit, static_argnames=("per_example",))
 def attack_loss_increase(
     W_HxF, b_F, x_BxF, importance_F, *, attack_scale: float = 0.1, per_example: bool = False
 ):
@@ -103,6 +109,7 @@ def attack_loss_increase(
     }
 
 
+@functools.partial(jax.jit, static_argnames=("n_hidden",))
 def reference_model(importance_F, n_hidden: int, density=1.0):
     """The non-superposition reference model for relative vulnerability (paper section 3.8).
 
@@ -128,6 +135,7 @@ def reference_model(importance_F, n_hidden: int, density=1.0):
     return W_HxF, jnp.where(kept_F, 0.0, p_F / 2).astype(importance_F.dtype)
 
 
+@functools.partial(jax.jit, static_argnames=("per_example",))
 def relative_vulnerability(
     W_HxF,
     b_F,

@@ -14,17 +14,20 @@ host numpy helpers for the loss-vs-T plots.
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from toymodels.analysis import measures
 
 
+@jax.jit
 def hidden_vectors(W_HxF, x_TxF):
     """Hidden vectors of the training points, h_t = W x_t, shape (T, m)."""
     return measures._float(x_TxF) @ measures._float(W_HxF).T
 
 
+@jax.jit
 def data_dimensionality(h_TxH, *, eps: float = measures.NORM_EPS):
     """Data-point dimensionality D_t = ||h_t||² / Σ_s (ĥ_t·h_s)² (Henighan et al. 2023).
 
@@ -41,6 +44,7 @@ def data_dimensionality(h_TxH, *, eps: float = measures.NORM_EPS):
     return measures.dimensionality(measures._float(h_TxH).T, eps=eps)
 
 
+@jax.jit
 def max_data_dimensionality(h_TxH, *, rcond: float = 1e-10):
     """Maximal data dimensionality D*_t = sup_v (v·h_t)² / Σ_s (v·h_s)² (Henighan et al. 2023,
     MNIST comment).
@@ -61,6 +65,7 @@ def max_data_dimensionality(h_TxH, *, rcond: float = 1e-10):
     return jnp.einsum("th,hk,tk->t", h_TxH, Ginv_HxH, h_TxH)
 
 
+@jax.jit
 def dd_dimensionalities(W_HxF, x_TxF):
     """Data and feature dimensionalities of one model on its training set.
 

@@ -19,6 +19,7 @@ import numpy as np
 from toymodels.analysis import measures
 
 
+@jax.jit
 def trajectory_measures(W_TxHxF, loss_T=None):
     """Per-snapshot measures of one run, vmapped over the snapshot axis T.
 
@@ -48,6 +49,7 @@ def trajectory_measures(W_TxHxF, loss_T=None):
     return out
 
 
+@jax.jit
 def jump_mask(D_TxF, *, jump_threshold: float = 0.1):
     """Where D_i changes by more than jump_threshold between consecutive snapshots.
 

@@ -29,6 +29,8 @@ are host numpy (neighbourhood logic on a 2-D grid).
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -49,6 +51,7 @@ CONFIG_NAMES = ("W⊥[0,0,1]", "W⊥[1,0,0]", "W⊥[1,1,0]", "W⊥[0,1,1]")
 CONFIG_PHASE = (PHASE_NOT_REPRESENTED, PHASE_DEDICATED, PHASE_DEDICATED, PHASE_SUPERPOSITION)
 
 
+@functools.partial(jax.jit, static_argnames=("feature",))
 def feature_phase(
     W_HxF,
     b_F=None,
@@ -88,6 +91,7 @@ def feature_phase(
     return status_to_phase(status_F[feature])
 
 
+@jax.jit
 def status_to_phase(status):
     """Map feature-status codes to phase codes (ANTIPODAL → SUPERPOSITION); elementwise."""
     status = jnp.asarray(status)
@@ -121,6 +125,7 @@ def phase_grid(W_GxHxF, b_GxF=None, feature: int = -1, **kwargs):
     return out.reshape(grid)
 
 
+@jax.jit
 def wattenberg_losses(p, r):
     """Losses of the four analytic configurations (paper_spec 4.2, Wattenberg's notebook).
 
@@ -140,6 +145,7 @@ def wattenberg_losses(p, r):
     return {"f": var, "g": r * var, "h_first": p**2 / 3, "h_last": (1 + r) * p**2 / 6}
 
 
+@jax.jit
 def theory_phase_n2m1(p, r):
     """Theoretical phase of the extra feature for n=2, m=1 (paper section 4, figure pair).
 
@@ -160,6 +166,7 @@ def theory_phase_n2m1(p, r):
     return phase_of[jnp.argmin(stacked, axis=0)].astype(jnp.int32)
 
 
+@jax.jit
 def theory_config_n3m2(p, r):
     """Optimal analytic configuration for n=3, m=2 (paper section 4, four-phase diagram).
 
@@ -179,12 +186,14 @@ def theory_config_n3m2(p, r):
     return jnp.argmin(stacked, axis=0).astype(jnp.int32)
 
 
+@jax.jit
 def theory_phase_n3m2(p, r):
     """Theoretical phase of the extra feature for n=3, m=2: :func:`theory_config_n3m2` mapped by
     CONFIG_PHASE (h_first keeps the extra feature dedicated)."""
     return jnp.asarray(CONFIG_PHASE, dtype=jnp.int32)[theory_config_n3m2(p, r)]
 
 
+@jax.jit
 def phase_boundary_n2m1(r):
     """Superposition boundary p*(r) for n=2, m=1: superposition iff p < p*(r).
 
@@ -201,6 +210,7 @@ def phase_boundary_n2m1(r):
     return jnp.where(r <= 1, 4 * r / (2 + 5 * r), 4 / (5 + 2 * r))
 
 
+@jax.jit
 def phase_boundary_n3m2(r):
     """Boundary between the low- and high-density configurations for n=3, m=2.
 
@@ -217,6 +227,7 @@ def phase_boundary_n3m2(r):
     return jnp.where(r < 1, 4 * r / (2 + 5 * r), 4.0 / 7.0)
 
 
+@functools.partial(jax.jit, static_argnames=("n_phases",))
 def seed_protocol(loss_S, phase_S, *, n_phases: int = 3):
     """Combine the seeds of one grid cell with the paper's protocol and with best-of-seeds.
 
