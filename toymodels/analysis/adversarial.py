@@ -31,18 +31,24 @@ import jax.numpy as jnp
 from toymodels.analysis import measures
 
 
+def _over_batch(v_F, ndim):
+    """Reshape a per-feature vector to broadcast explicitly against (..., n) of rank ndim."""
+    return jnp.reshape(v_F, (1,) * (ndim - 1) + (-1,))
+
+
 @jax.jit
 def relu_output_forward(W_HxF, b_F, x_BxF):
-    """x' = ReLU(WᵀW x + b) for a batch (paper section 2), shape (B, n)."""
+    """x' = ReLU(WᵀW x + b) for a batch (paper section 2); x may have any leading axes."""
     W_HxF = measures._float(W_HxF)
-    return jax.nn.relu((measures._float(x_BxF) @ W_HxF.T) @ W_HxF + b_F)
+    pre_BxF = (measures._float(x_BxF) @ W_HxF.T) @ W_HxF
+    return jax.nn.relu(pre_BxF + _over_batch(measures._float(b_F), pre_BxF.ndim))
 
 
 @jax.jit
 def reconstruction_loss(W_HxF, b_F, x_in_BxF, target_BxF, importance_F):
     """Per-example loss Σ_i I_i (target_i − x'_i(x_in))², shape (B,)."""
     err_BxF = measures._float(target_BxF) - relu_output_forward(W_HxF, b_F, x_in_BxF)
-    return jnp.sum(measures._float(importance_F) * err_BxF**2, axis=-1)
+    return jnp.sum(_over_batch(measures._float(importance_F), err_BxF.ndim) * err_BxF**2, axis=-1)
 
 
 @jax.jit
@@ -101,10 +107,12 @@ def attack_loss_increase(
     err_BxF = x_BxF - out_BxF
     err_BxKxF = x_BxF[:, None, :] - out_BxKxF
     inc_BxK = jnp.sum(
-        importance_F * (out_BxF[:, None, :] - out_BxKxF) * (err_BxKxF + err_BxF[:, None, :]),
+        importance_F[None, None, :]
+        * (out_BxF[:, None, :] - out_BxKxF)
+        * (err_BxKxF + err_BxF[:, None, :]),
         axis=-1,
     )
-    loss_clean = jnp.mean(jnp.sum(importance_F * err_BxF**2, axis=-1))
+    loss_clean = jnp.mean(jnp.sum(importance_F[None, :] * err_BxF**2, axis=-1))
     inc_K = jnp.mean(inc_BxK, axis=0)
     delta = jnp.mean(jnp.max(inc_BxK, axis=1)) if per_example else jnp.max(inc_K)
     return {

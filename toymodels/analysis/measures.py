@@ -91,7 +91,7 @@ def interference(W_HxF):
 def _unit_columns(W_HxF, eps):
     """Ŵ_i = W_i / max(||W_i||, eps), the notebook's clamp; a zero column stays zero."""
     norms_F = feature_norms(W_HxF)
-    return W_HxF / jnp.maximum(norms_F, eps)
+    return W_HxF / jnp.maximum(norms_F, eps)[None, :]
 
 
 def _projections_squared(W_HxF, eps):
