@@ -1,0 +1,561 @@
+"""Matplotlib figures for toy models of superposition (paper figures; paper_spec 2 and 6).
+
+The ONLY module of toymodels that imports matplotlib. Rules:
+
+* Plot functions compute nothing beyond layout: every number drawn is passed in (take D_i,
+  WᵀW, phases, jitter ... from :mod:`toymodels.analysis`).
+* Every function draws into axes it is given (``ax`` / ``axes``) and returns them (or the
+  artists). Titles, axis labels and legend strings are arguments; the defaults are empty or
+  generic and the caller overrides them (hard-coded plot text goes stale, paper_spec/peers).
+* It uses the object API (``matplotlib.figure.Figure``), never pyplot state, so it is safe under
+  the Agg backend and in threads. :func:`make_figure` creates a figure; :func:`save_figure`
+  writes it atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import matplotlib
+import matplotlib.colors as mcolors
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+
+# The notebook's guide lines for the D_i scatter (paper_spec 3.5), as (a, b) for a/b.
+DEFAULT_FRACTIONS = ((1, 2), (2, 3), (2, 5), (2, 6), (2, 7), (5, 6), (4, 5), (3, 4), (3, 8), (3, 12), (3, 20))
+# Phase codes of toymodels.analysis.phases: not represented, dedicated, superposition.
+DEFAULT_PHASE_NAMES = ("not represented", "dedicated", "superposition")
+DEFAULT_PHASE_COLORS = ("#d9d9d9", "#4c72b0", "#dd8452")
+
+
+def make_figure(nrows: int = 1, ncols: int = 1, *, figsize=None, squeeze: bool = True, **subplot_kw):
+    """A new Figure (object API, no pyplot) and its axes, like ``plt.subplots``.
+
+    Returns:
+      (fig, axes): axes is one Axes when squeeze and 1×1, else a numpy array of Axes.
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=squeeze, subplot_kw=subplot_kw or None)
+    return fig, axes
+
+
+def save_figure(fig, path, **savefig_kwargs) -> str:
+    """Write a figure atomically: render to a temp file in the target folder, then os.replace.
+
+    A reader never sees a half-written file, and an interrupted save leaves the old file intact.
+    The format comes from the path's extension unless ``format=`` is given.
+
+    Args:
+      fig: a matplotlib Figure.
+      path: destination file path; its folder is created if missing.
+      **savefig_kwargs: forwarded to ``fig.savefig`` (dpi, bbox_inches, ...).
+
+    Returns:
+      the path written, as a string.
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fmt = savefig_kwargs.pop("format", None) or os.path.splitext(path)[1].lstrip(".") or "png"
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="." + fmt)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            fig.savefig(f, format=fmt, **savefig_kwargs)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def _labels(ax, title, xlabel, ylabel):
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+
+
+def plot_features_2d(
+    ax,
+    W_2xF,
+    importance_F=None,
+    *,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    lim: float = 1.5,
+    cmap: str = "viridis",
+    marker_size: float = 30.0,
+):
+    """Feature directions of an m=2 model: each W_i as a point and a segment from the origin.
+
+    As the notebook's plot_intro_diagram (paper section 1 figure): colour = viridis(importance),
+    axes fixed to ±lim with equal aspect.
+
+    Args:
+      ax: target Axes.
+      W_2xF: weights, shape (2, n).
+      importance_F: colour values, shape (n,); None colours all features alike.
+      title, xlabel, ylabel: text.
+      lim: axis half-width.
+      cmap: colormap name.
+      marker_size: point size.
+
+    Returns:
+      ax.
+    """
+    W = np.asarray(W_2xF, dtype=float)
+    n = W.shape[1]
+    values = np.ones(n) if importance_F is None else np.asarray(importance_F, dtype=float)
+    norm = mcolors.Normalize(vmin=float(values.min()), vmax=float(values.max()))
+    colors = matplotlib.colormaps[cmap](norm(values))
+    for i in range(n):
+        ax.plot([0, W[0, i]], [0, W[1, i]], color=colors[i], lw=1.5)
+    ax.scatter(W[0], W[1], c=colors, s=marker_size, zorder=3)
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    _labels(ax, title, xlabel, ylabel)
+    return ax
+
+
+def plot_features_2d_row(axes, W_IxHxF, importance_F=None, *, titles=None, **kwargs):
+    """:func:`plot_features_2d` for several models, one per Axes (e.g. one row of a figure).
+
+    Args:
+      axes: sequence of Axes, one per model.
+      W_IxHxF: weights of I models, shape (I, 2, n), or a list of (2, n) arrays.
+      importance_F: shape (n,) shared, or (I, n) per model, or None.
+      titles: one title per panel, or None.
+      **kwargs: forwarded to plot_features_2d (xlabel, ylabel, lim, cmap, ...).
+
+    Returns:
+      the list of Axes.
+    """
+    axes = list(np.ravel(axes))
+    if len(axes) != len(W_IxHxF):
+        raise ValueError(f"{len(axes)} axes for {len(W_IxHxF)} models")
+    titles = [""] * len(axes) if titles is None else list(titles)
+    imp = None if importance_F is None else np.asarray(importance_F)
+    for k, ax in enumerate(axes):
+        imp_k = None if imp is None else (imp[k] if imp.ndim == 2 else imp)
+        plot_features_2d(ax, W_IxHxF[k], imp_k, title=titles[k], **kwargs)
+    return axes
+
+
+def plot_interference(
+    ax,
+    WtW_FxF,
+    b_F=None,
+    *,
+    bias_ax=None,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    bias_title: str = "",
+    cmap: str = "coolwarm",
+    vlim: float = 1.0,
+    split_at=None,
+):
+    """WᵀW heatmap on [−vlim, vlim] (coolwarm) with an optional bias strip (paper section 2 figs).
+
+    Features should already be in the desired order (the paper sorts by importance).
+
+    Args:
+      ax: Axes for the n×n heatmap.
+      WtW_FxF: end-to-end matrix, shape (n, n).
+      b_F: bias, shape (n,), drawn as an n×1 strip in the same colours; None for no strip.
+      bias_ax: Axes for the strip; None places it in an inset right of ax.
+      title, xlabel, ylabel, bias_title: text.
+      cmap: colormap name.
+      vlim: colour range half-width.
+      split_at: draw lines between feature split_at − 1 and split_at (e.g. m), or None.
+
+    Returns:
+      (image, bias_image or None).
+    """
+    M = np.asarray(WtW_FxF, dtype=float)
+    im = ax.imshow(M, cmap=cmap, vmin=-vlim, vmax=vlim, interpolation="nearest")
+    if split_at is not None:
+        ax.axvline(split_at - 0.5, color="k", lw=0.8)
+        ax.axhline(split_at - 0.5, color="k", lw=0.8)
+    _labels(ax, title, xlabel, ylabel)
+    bias_im = None
+    if b_F is not None:
+        if bias_ax is None:
+            bias_ax = ax.inset_axes([1.04, 0.0, 0.06, 1.0])
+        b = np.asarray(b_F, dtype=float)[:, None]
+        bias_im = bias_ax.imshow(b, cmap=cmap, vmin=-vlim, vmax=vlim, aspect="auto", interpolation="nearest")
+        bias_ax.set_xticks([])
+        bias_ax.set_yticks([])
+        bias_ax.set_title(bias_title)
+    return im, bias_im
+
+
+def plot_norm_bars(
+    ax,
+    norms_F,
+    color_values_F,
+    *,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    cmap: str = "viridis",
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+    split_at=None,
+):
+    """Horizontal bars of ||W_i||, coloured by superposition (paper section 2 figures).
+
+    Feature 0 is at the top. The notebook colours by sqrt(Σ_{j≠i}(Ŵ_i·W_j)²) on [0, 1]; pass
+    whichever quantity you want as color_values_F.
+
+    Args:
+      ax: target Axes.
+      norms_F: bar lengths, shape (n,).
+      color_values_F: colour values, shape (n,).
+      title, xlabel, ylabel: text.
+      cmap, vmin, vmax: colour mapping.
+      split_at: a line between feature split_at − 1 and split_at, or None.
+
+    Returns:
+      the BarContainer.
+    """
+    norms = np.asarray(norms_F, dtype=float)
+    values = np.asarray(color_values_F, dtype=float)
+    colors = matplotlib.colormaps[cmap](mcolors.Normalize(vmin=vmin, vmax=vmax)(values))
+    bars = ax.barh(np.arange(norms.size), norms, color=colors)
+    ax.set_ylim(norms.size - 0.5, -0.5)
+    if split_at is not None:
+        ax.axhline(split_at - 0.5, color="k", lw=0.8)
+    _labels(ax, title, xlabel, ylabel)
+    return bars
+
+
+def plot_dimensionality(
+    ax,
+    x_L,
+    D_star_L,
+    *,
+    points_x_N=None,
+    points_D_N=None,
+    jitter_N=None,
+    fractions=DEFAULT_FRACTIONS,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    line_label: str = "",
+    points_label: str = "",
+    fraction_color: str = "#9b59b6",
+    point_alpha: float = 0.3,
+):
+    """D* against 1/(1−S) on a log x-axis, with the per-feature D_i scatter (paper section 5).
+
+    Args:
+      ax: target Axes.
+      x_L: x of each sweep level, e.g. 1/(1−S), shape (L,).
+      D_star_L: dimensions per feature per level, shape (L,).
+      points_x_N, points_D_N: the D_i scatter (x = its level's x), shape (N,) each, or None.
+      jitter_N: x offsets added to points_x_N (drawn by the caller, e.g. the notebook's
+        dx·U(−0.1, 0.1)); None for no jitter.
+      fractions: (a, b) pairs for dashed guide lines at a/b, labelled "a/b" (the notebook's set
+        by default).
+      title, xlabel, ylabel, line_label, points_label: text (empty labels are left out of the
+        legend).
+      fraction_color, point_alpha: styling.
+
+    Returns:
+      ax.
+    """
+    for a, b in fractions:
+        ax.axhline(a / b, color=fraction_color, lw=0.6, ls="--", alpha=0.6)
+        ax.annotate(
+            f"{a}/{b}", (1.0, a / b), xycoords=("axes fraction", "data"), fontsize=7,
+            color=fraction_color, va="center", ha="left",
+        )
+    ax.plot(np.asarray(x_L), np.asarray(D_star_L), "k-", lw=1.5, label=line_label or None)
+    if points_x_N is not None:
+        px = np.asarray(points_x_N, dtype=float)
+        if jitter_N is not None:
+            px = px + np.asarray(jitter_N, dtype=float)
+        ax.scatter(px, np.asarray(points_D_N), s=6, alpha=point_alpha, label=points_label or None)
+    ax.set_xscale("log")
+    if line_label or points_label:
+        ax.legend()
+    _labels(ax, title, xlabel, ylabel)
+    return ax
+
+
+def circle_positions(n: int):
+    """Layout helper: n points on the unit circle, starting at the top, clockwise. (n, 2)."""
+    a = np.pi / 2 - 2 * np.pi * np.arange(n) / n
+    return np.stack([np.cos(a), np.sin(a)], axis=1)
+
+
+def plot_feature_graph(
+    ax,
+    absdot_FxF,
+    positions_Fx2=None,
+    *,
+    node_values_F=None,
+    title: str = "",
+    cmap: str = "viridis",
+    edge_color: str = "k",
+    min_weight: float = 0.0,
+    node_size: float = 40.0,
+):
+    """Feature-geometry graph: nodes = features, edges with alpha ∝ |W_i·W_j| (paper section 5).
+
+    Alpha is |W_i·W_j| divided by the largest off-diagonal weight; edges at or below min_weight
+    are not drawn. Disconnected parts are the tegum factors.
+
+    Args:
+      ax: target Axes.
+      absdot_FxF: |W_i·W_j|, shape (n, n) (the diagonal is ignored).
+      positions_Fx2: node positions, shape (n, 2); None places them on a circle.
+      node_values_F: node colours, shape (n,), or None.
+      title: text.
+      cmap, edge_color, node_size: styling.
+      min_weight: hide edges with weight <= this.
+
+    Returns:
+      ax.
+    """
+    A = np.abs(np.asarray(absdot_FxF, dtype=float))
+    n = A.shape[0]
+    pos = circle_positions(n) if positions_Fx2 is None else np.asarray(positions_Fx2, dtype=float)
+    off = A[~np.eye(n, dtype=bool)]
+    top = off.max() if off.size and off.max() > 0 else 1.0
+    for i in range(n):
+        for j in range(i + 1, n):
+            if A[i, j] > min_weight:
+                ax.plot(*pos[[i, j]].T, color=edge_color, alpha=float(min(A[i, j] / top, 1.0)), lw=1.0)
+    c = None if node_values_F is None else np.asarray(node_values_F, dtype=float)
+    ax.scatter(pos[:, 0], pos[:, 1], c=c, cmap=cmap if c is not None else None, s=node_size, zorder=3)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title)
+    return ax
+
+
+def _log_edges(centers):
+    """Cell edges around log-spaced centres (geometric midpoints), for pcolormesh."""
+    c = np.asarray(centers, dtype=float)
+    if c.size == 1:
+        return np.array([c[0] / 1.5, c[0] * 1.5])
+    mid = np.sqrt(c[1:] * c[:-1])
+    return np.concatenate([[c[0] ** 2 / mid[0]], mid, [c[-1] ** 2 / mid[-1]]])
+
+
+def plot_phase_diagram(
+    axes,
+    r_R,
+    p_P,
+    empirical_PxR,
+    theory_PxR,
+    *,
+    boundary_r=None,
+    boundary_p=None,
+    agreement=None,
+    titles=("", ""),
+    agreement_format: str = "{title} (agreement {agreement:.0%})",
+    xlabel: str = "",
+    ylabel: str = "",
+    phase_names=DEFAULT_PHASE_NAMES,
+    phase_colors=DEFAULT_PHASE_COLORS,
+    boundary_label: str = "",
+    legend_title: str = "",
+    legend_loc: str = "outside lower center",
+):
+    """Empirical phase diagram beside the theoretical one (paper section 4 figures).
+
+    Both panels use log axes (x = relative importance r, y = density p), one colour per phase
+    code, the same boundary curve overlaid on both, and one shared legend on the figure.
+
+    Args:
+      axes: two Axes (empirical, theory).
+      r_R: relative importances (cell centres), shape (R,).
+      p_P: densities (cell centres), shape (P,).
+      empirical_PxR, theory_PxR: integer phase codes, shape (P, R).
+      boundary_r, boundary_p: the boundary curve p*(r) to overlay, or None.
+      agreement: number shown in the empirical panel's title via agreement_format, or None.
+      titles: (empirical title, theory title).
+      agreement_format: format with fields {title} and {agreement}.
+      xlabel, ylabel: axis labels of both panels.
+      phase_names, phase_colors: legend label and colour per phase code 0, 1, 2, ...
+      boundary_label: legend label of the boundary curve ("" leaves it out).
+      legend_title: title of the shared legend.
+      legend_loc: figure-legend location; "outside ..." locations need a constrained-layout
+        figure (as from :func:`make_figure`).
+
+    Returns:
+      the figure legend.
+    """
+    ax_e, ax_t = list(np.ravel(axes))
+    k = len(phase_names)
+    cmap = mcolors.ListedColormap(list(phase_colors)[:k])
+    norm = mcolors.BoundaryNorm(np.arange(k + 1) - 0.5, k)
+    xe, ye = _log_edges(r_R), _log_edges(p_P)
+    title_e, title_t = titles
+    if agreement is not None:
+        title_e = agreement_format.format(title=title_e, agreement=agreement)
+    for ax, grid, title in ((ax_e, empirical_PxR, title_e), (ax_t, theory_PxR, title_t)):
+        ax.pcolormesh(xe, ye, np.asarray(grid), cmap=cmap, norm=norm)
+        if boundary_r is not None:
+            ax.plot(boundary_r, boundary_p, "k--", lw=1.2)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(xe[0], xe[-1])
+        ax.set_ylim(ye[0], ye[-1])
+        _labels(ax, title, xlabel, ylabel)
+    handles = [Patch(facecolor=phase_colors[i], label=phase_names[i]) for i in range(k)]
+    if boundary_r is not None and boundary_label:
+        handles.append(Line2D([], [], color="k", ls="--", label=boundary_label))
+    return ax_e.figure.legend(
+        handles=handles, loc=legend_loc, ncols=len(handles), title=legend_title or None
+    )
+
+
+def plot_dynamics(
+    ax,
+    steps_T,
+    D_TxF,
+    loss_T=None,
+    *,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    loss_label: str = "",
+    cmap: str = "viridis",
+    logx: bool = True,
+    logy_loss: bool = True,
+    jump_steps=None,
+):
+    """D_i(t) per feature with the loss on a twin axis (paper section 5, learning dynamics).
+
+    Args:
+      ax: target Axes (D_i on the left axis).
+      steps_T: step of each snapshot, shape (T,).
+      D_TxF: feature dimensionality per snapshot, shape (T, n).
+      loss_T: loss per snapshot, shape (T,), or None for no twin axis.
+      title, xlabel, ylabel: text; loss_label is the twin axis label.
+      cmap: colours of the feature curves.
+      logx, logy_loss: log scales for steps and loss.
+      jump_steps: steps to mark with vertical dotted lines (e.g. from detect_jumps), or None.
+
+    Returns:
+      (ax, loss_ax or None).
+    """
+    steps = np.asarray(steps_T)
+    D = np.asarray(D_TxF, dtype=float)
+    colors = matplotlib.colormaps[cmap](np.linspace(0, 1, max(D.shape[1], 1)))
+    for i in range(D.shape[1]):
+        ax.plot(steps, D[:, i], color=colors[i], lw=1.0)
+    if jump_steps is not None:
+        for s in np.ravel(jump_steps):
+            ax.axvline(s, color="gray", ls=":", lw=0.8)
+    if logx:
+        ax.set_xscale("log")
+    _labels(ax, title, xlabel, ylabel)
+    loss_ax = None
+    if loss_T is not None:
+        loss_ax = ax.twinx()
+        loss_ax.plot(steps, np.asarray(loss_T, dtype=float), "k-", lw=1.5)
+        if logy_loss:
+            loss_ax.set_yscale("log")
+        loss_ax.set_ylabel(loss_label)
+    return ax, loss_ax
+
+
+def plot_neuron_stack(
+    ax,
+    Win_HxF,
+    *,
+    feature_values_F=None,
+    neuron_order_H=None,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    cmap: str = "viridis",
+    width: float = 0.8,
+    feature_labels=None,
+    legend_title: str = "",
+):
+    """Neuron stack plot for privileged-basis and |x| models (paper sections 7-8).
+
+    One column per neuron k (row k of W, i.e. its weights over features). Each weight is a
+    rectangle of height |w| coloured by its feature; positive weights stack upward from 0 and
+    negative weights downward, in feature order. For the |x| model pass the rescaled W₁ from
+    :func:`toymodels.analysis.rescale_abs_neurons` and the order from
+    :func:`toymodels.analysis.neuron_order_by_importance`.
+
+    Args:
+      ax: target Axes.
+      Win_HxF: neuron input weights, shape (m, n).
+      feature_values_F: colour value per feature (e.g. importance), shape (n,); None uses the
+        feature index.
+      neuron_order_H: neuron order left to right, shape (m,); None keeps 0..m−1.
+      title, xlabel, ylabel: text.
+      cmap, width: styling.
+      feature_labels: legend label per feature, or None for no legend.
+      legend_title: legend title.
+
+    Returns:
+      list of the Rectangle patches, neuron by neuron.
+    """
+    W = np.asarray(Win_HxF, dtype=float)
+    m, n = W.shape
+    order = np.arange(m) if neuron_order_H is None else np.asarray(neuron_order_H)
+    values = np.arange(n, dtype=float) if feature_values_F is None else np.asarray(feature_values_F, dtype=float)
+    colors = matplotlib.colormaps[cmap](mcolors.Normalize(vmin=values.min(), vmax=values.max())(values))
+    patches = []
+    for col, k in enumerate(order):
+        up = down = 0.0
+        for i in range(n):
+            w = W[k, i]
+            if w == 0:
+                continue
+            base = up if w > 0 else down - abs(w)
+            rect = Rectangle((col - width / 2, base), width, abs(w), facecolor=colors[i], edgecolor="white", lw=0.3)
+            ax.add_patch(rect)
+            patches.append(rect)
+            if w > 0:
+                up += w
+            else:
+                down -= abs(w)
+    pos_total = np.clip(W, 0, None).sum(axis=1)
+    neg_total = np.clip(W, None, 0).sum(axis=1)
+    top, bottom = float(max(pos_total.max(initial=0), 1e-9)), float(min(neg_total.min(initial=0), 0))
+    pad = 0.05 * (top - bottom)
+    ax.set_xlim(-0.5 - (1 - width) / 2, m - 0.5 + (1 - width) / 2)
+    ax.set_ylim(bottom - pad, top + pad)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(np.arange(m))
+    ax.set_xticklabels([str(k) for k in order])
+    if feature_labels is not None:
+        handles = [Patch(facecolor=colors[i], label=feature_labels[i]) for i in range(n)]
+        ax.legend(handles=handles, title=legend_title or None, fontsize=7)
+    _labels(ax, title, xlabel, ylabel)
+    return patches
+
+
+__all__ = [
+    "DEFAULT_FRACTIONS",
+    "DEFAULT_PHASE_NAMES",
+    "DEFAULT_PHASE_COLORS",
+    "make_figure",
+    "save_figure",
+    "plot_features_2d",
+    "plot_features_2d_row",
+    "plot_interference",
+    "plot_norm_bars",
+    "plot_dimensionality",
+    "circle_positions",
+    "plot_feature_graph",
+    "plot_phase_diagram",
+    "plot_dynamics",
+    "plot_neuron_stack",
+]
