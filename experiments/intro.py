@@ -16,6 +16,7 @@ import dataclasses
 import numpy as np
 
 from toymodels.config import DataConfig, GridConfig, ModelConfig, Preset, SweepConfig, TrainConfig
+from toymodels.report import intro_report
 
 DENSITIES = tuple(float(v) for v in 20 ** -np.linspace(0, 1, 10))
 
@@ -37,9 +38,10 @@ PRESETS = {
         "Paper figure 1: 5 features (importance 0.9^i) in 2 dimensions at 10 densities, 10 seeds "
         "each; writes intro.png with the best seed's feature directions per density.",
         INTRO, expected_runtime="about 40 s on a 2-core CPU",
-        expected_outcome="density 1: 2 orthogonal features; ~0.2: two antipodal pairs; <=0.1: a pentagon"),
+        expected_outcome="density 1: 2 orthogonal features; ~0.2: two antipodal pairs; <=0.1: a pentagon",
+        report=intro_report),
     "intro-tiny": Preset(
         "intro-tiny", "Plumbing check of the intro study: 3 densities, 2 seeds, 300 steps.",
         INTRO_TINY, expected_runtime="about 3 s on a 2-core CPU",
-        expected_outcome="runs end to end; too short to converge"),
+        expected_outcome="runs end to end; too short to converge", report=intro_report),
 }

@@ -1,0 +1,160 @@
+"""``toymodels analyze``: the standard tables and plots of a finished sweep, in its run directory.
+
+For each bucket it writes into ``<run>/analysis/``:
+  cells-b<k>.csv        per cell (best seed by eval loss): axis values, loss, D*, Σ D_i, feature
+                        counts by status, and the geometry found (e.g. "pentagon", "2 × digon")
+  measures-b<k>.npz     every analysis measure for every cell and seed (analyze_grid)
+  geometry-b<k>.json    the tegum-factor table of each cell's best model
+  *.png                 the standard plots that apply to the bucket's shape and axes
+and returns a short text summary.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from toymodels import analysis, labels, store
+from toymodels.selection import best_of_seeds, best_seed_index
+
+
+def _weights(bucket) -> tuple[np.ndarray, np.ndarray]:
+    W = bucket.params["W1_HxF"] if bucket.model["kind"] == "abs" else bucket.params["W_HxF"]
+    return W, bucket.params["b_F"]
+
+
+def _cell_names(bucket) -> list[str]:
+    value_axes = [a for a in bucket.axes if a != "seed"]
+    shape = bucket.grid_shape[:-1]
+    names = []
+    for idx in np.ndindex(*shape) if shape else [()]:
+        names.append(", ".join(f"{a}={bucket.axes[a][i]:.3g}" for a, i in zip(value_axes, idx)) or "single cell")
+    return names
+
+
+def _structure_text(counts: dict[str, int]) -> str:
+    parts = [f"{c} × {name}" if c > 1 else name for name, c in counts.items() if name != "not represented"]
+    if counts.get("not represented"):
+        parts.append(f"{counts['not represented']} not represented")
+    return ", ".join(parts) or "nothing represented"
+
+
+def analyze_bucket(run: store.Run, bucket) -> tuple[list[dict], list[str]]:
+    """Write the bucket's tables and plots; return (cell rows, summary lines)."""
+    out = run.dir / "analysis"
+    out.mkdir(exist_ok=True)
+    kind = bucket.model["kind"]
+    W, b = _weights(bucket)
+    W2 = bucket.params.get("W2_FxH")
+    measures = analysis.analyze_grid(W, b, kind, W2=W2)
+    store.write_npz(out / f"measures-b{bucket.index}.npz", measures)
+    loss = bucket.metrics["eval_loss"]
+    best_W = best_of_seeds(W, loss).reshape(-1, *W.shape[-2:])
+    best_b = best_of_seeds(b, loss).reshape(-1, b.shape[-1])
+    best_m = {k: best_of_seeds(v, loss).reshape(len(best_W), *v.shape[loss.ndim:]) for k, v in measures.items()}
+    best_loss = best_of_seeds(loss, loss).reshape(-1)
+    best_idx = best_seed_index(loss).reshape(-1)
+    names = _cell_names(bucket)
+    rows, geometry, lines = [], [], []
+    for c, name in enumerate(names):
+        summary = analysis.geometry_summary(best_W[c], best_b[c] if kind == "relu" else None)
+        counts = summary["counts"]
+        row = {"cell": name, "best_seed": int(bucket.axes["seed"][best_idx[c]]), "eval_loss": float(best_loss[c]),
+               "D_star": float(best_m["D_star"][c]), "D_sum": float(best_m["D_sum"][c]),
+               "n_represented": int(best_m["n_represented"][c])}
+        for code, status in enumerate(analysis.STATUS_NAMES):
+            row[f"n_{status.replace(' ', '_')}"] = int(best_m["status_counts_4"][c][code])
+        if "n_monosemantic" in best_m:
+            row["n_monosemantic_neurons"] = int(best_m["n_monosemantic"][c])
+            row["n_polysemantic_neurons"] = int(best_m["n_polysemantic"][c])
+        row["structures"] = _structure_text(counts)
+        rows.append(row)
+        geometry.append({"cell": name, **{k: v for k, v in summary.items() if k != "D_F"},
+                         "D_F": np.asarray(summary["D_F"]).tolist()})
+        lines.append(f"  {name}: {row['structures']}  (D*={row['D_star']:.3f}, loss={row['eval_loss']:.4g})")
+    store.write_csv(out / f"cells-b{bucket.index}.csv", rows)
+    store.write_json(out / f"geometry-b{bucket.index}.json", geometry)
+    _plots(run, bucket, best_W, best_b, best_m, names, out)
+    return rows, lines
+
+
+def _plots(run, bucket, best_W, best_b, best_m, names, out: Path) -> None:
+    from toymodels import plotting
+
+    cfg, kind = run.config, bucket.model["kind"]
+    title = labels.run_label(cfg, bucket.model)
+    n_cells = len(best_W)
+    shown = np.unique(np.linspace(0, n_cells - 1, min(n_cells, 10)).round().astype(int))
+    importance = _importance(run, bucket)
+    if bucket.model["n_hidden"] == 2 and kind != "abs":
+        fig, axes = plotting.make_figure(1, len(shown), figsize=(2.2 * len(shown), 2.6), squeeze=False)
+        plotting.plot_features_2d_row(axes[0], best_W[shown], importance, titles=[names[i] for i in shown])
+        fig.suptitle(f"Feature directions in the hidden plane — {title}", fontsize=9)
+        plotting.save_figure(fig, out / f"features2d-b{bucket.index}.png")
+    if kind in ("relu", "linear"):
+        fig, axes = plotting.make_figure(2, len(shown), figsize=(2.4 * len(shown), 5.0), squeeze=False)
+        for j, i in enumerate(shown):
+            plotting.plot_interference(axes[0, j], best_W[i].T @ best_W[i], best_b[i], title=names[i])
+            plotting.plot_norm_bars(axes[1, j], np.linalg.norm(best_W[i], axis=0), best_m["superposition_F"][i],
+                                    title="‖W_i‖ (colour: superposition)")
+        fig.suptitle(f"WᵀW and feature norms — {title}", fontsize=9)
+        plotting.save_figure(fig, out / f"interference-b{bucket.index}.png")
+    if "density" in bucket.axes and len(bucket.axes) == 2 and kind in ("relu", "linear"):
+        density = np.asarray(bucket.axes["density"])
+        fig, ax = plotting.make_figure(figsize=(6, 4))
+        x = 1 / density
+        plotting.plot_dimensionality(ax, x, best_m["D_star"], points_x_N=np.repeat(x, best_W.shape[-1]),
+                                     points_D_N=best_m["D_F"].reshape(-1), title=title,
+                                     xlabel="1/(1−S)", ylabel="dimensions per feature",
+                                     line_label="D* = m/‖W‖²_F", points_label="D_i")
+        plotting.save_figure(fig, out / f"dimensionality-b{bucket.index}.png")
+    if kind in ("relu_hidden", "abs"):
+        fig, axes = plotting.make_figure(1, len(shown), figsize=(2.6 * len(shown), 3.0), squeeze=False)
+        for j, i in enumerate(shown):
+            plotting.plot_neuron_stack(axes[0, j], best_W[i], feature_values_F=importance, title=names[i],
+                                       xlabel="neuron", ylabel="|weight|")
+        fig.suptitle(f"Neurons (columns) stacked by feature — {title}", fontsize=9)
+        plotting.save_figure(fig, out / f"neurons-b{bucket.index}.png")
+
+
+def _importance(run, bucket) -> np.ndarray:
+    from toymodels.data import importance_profile
+    return importance_profile(run.config.data, bucket.model["n_features"])
+
+
+def analyze_run(run: store.Run) -> str:
+    """Analyse every bucket of a finished run; return the printed summary."""
+    lines = [f"{run.dir}: {labels.run_label(run.config)}"]
+    for bucket in run.buckets:
+        lines.append(f"bucket {bucket.index} ({labels.model_label(bucket.model)}), best seed per cell:")
+        _, cell_lines = analyze_bucket(run, bucket)
+        lines += cell_lines
+    lines.append(f"tables and plots: {run.dir / 'analysis'}")
+    (run.dir / "analysis" / "summary.txt").write_text("\n".join(lines) + "\n")
+    return "\n".join(lines)
+
+
+def intro_report(run: store.Run) -> list[Path]:
+    """The intro demo's figure: the best seed's feature directions at every density."""
+    from toymodels import plotting
+
+    bucket = run.buckets[0]
+    W, _ = _weights(bucket)
+    best_W = best_of_seeds(W, bucket.metrics["eval_loss"])
+    density = np.asarray(bucket.axes["density"])
+    fig, axes = plotting.make_figure(1, len(density), figsize=(1.9 * len(density), 2.4), squeeze=False)
+    plotting.plot_features_2d_row(axes[0], best_W, _importance(run, bucket),
+                                  titles=[labels.density_label(p) for p in density])
+    for ax in axes[0]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(labels.run_label(run.config) + " · colour = importance", fontsize=9)
+    path = run.dir / "intro.png"
+    plotting.save_figure(fig, path)
+    return [path]
+
+
+def summary_json(run: store.Run) -> str:
+    return json.dumps(run.meta, indent=2)
