@@ -47,3 +47,24 @@ def test_analyze_writes_tables_plots_and_a_summary(tmp_path, capsys):
     assert len(geometry) == 3  # one entry per density cell
     with np.load(a / "measures-b0.npz") as z:
         assert z["D_F"].shape == (3, 2, 5)  # density × seed × feature
+
+
+def test_analyze_draws_the_phase_diagram_beside_theory(tmp_path):
+    from toymodels import sweep
+    from toymodels.config import GridConfig, ModelConfig, SweepConfig, TrainConfig
+    from toymodels.report import analyze_run
+    from toymodels.store import Run
+
+    cfg = SweepConfig(name="phase", model=ModelConfig(n_features=2, n_hidden=1),
+                      train=TrainConfig(steps=50, batch_size=64, n_snapshots=4, eval_samples=128),
+                      grid=GridConfig(density=(1.0, 0.05), relative_importance=(0.2, 5.0), n_seeds=3),
+                      results_dir=str(tmp_path), progress=False)
+    run = Run(sweep.run_sweep(cfg).run_dir)
+    text = analyze_run(run)
+    assert "agrees with theory in" in text
+    phase = json.loads((run.dir / "analysis" / "phase-b0.json").read_text())
+    # theory at (p, r): dense & r<1 -> not represented (0); dense & r>1 -> dedicated (1); sparse -> superposition (2)
+    assert phase["theory"] == [[0, 1], [2, 2]]
+    agree = np.mean(np.array(phase["empirical"]) == np.array(phase["theory"]))
+    assert phase["agreement"] == agree
+    assert (run.dir / "analysis" / "phase-b0.png").exists() and (run.dir / "analysis" / "dynamics-b0.png").exists()

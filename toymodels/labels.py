@@ -26,11 +26,11 @@ def density_label(p: float) -> str:
 
 
 def run_label(cfg: SweepConfig, model: ModelConfig | dict | None = None) -> str:
-    """e.g. 'ReLU output model, n=5, m=2 · importance 0.9^i · 10000 steps × 1024 · best of 10 seeds'."""
+    """e.g. 'ReLU output model, n=5, m=2 · importance 0.9^i · 10000 steps × 1024 · 10 seeds per cell'."""
     parts = [model_label(model if model is not None else cfg.model), importance_label(cfg.data),
              f"{cfg.train.steps} steps × {cfg.train.batch_size}"]
     if cfg.data.correlation != "none":
         parts.append(f"{cfg.data.correlation} sets of {cfg.data.set_size}")
     if cfg.grid.n_seeds > 1:
-        parts.append(f"best of {cfg.grid.n_seeds} seeds")
+        parts.append(f"{cfg.grid.n_seeds} seeds per cell")
     return " · ".join(parts)

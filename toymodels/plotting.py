@@ -15,12 +15,12 @@ The ONLY module of toymodels that imports matplotlib. Rules:
 from __future__ import annotations
 
 import os
-import tempfile
 
 import matplotlib
 import matplotlib.colors as mcolors
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
@@ -56,19 +56,11 @@ def save_figure(fig, path, **savefig_kwargs) -> str:
     Returns:
       the path written, as a string.
     """
+    from toymodels.store import atomic_write
+
+    fmt = savefig_kwargs.pop("format", None) or os.path.splitext(os.fspath(path))[1].lstrip(".") or "png"
+    atomic_write(path, lambda f: fig.savefig(f, format=fmt, **savefig_kwargs))
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fmt = savefig_kwargs.pop("format", None) or os.path.splitext(path)[1].lstrip(".") or "png"
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix="." + fmt)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format=fmt, **savefig_kwargs)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
     return path
 
 
@@ -341,6 +333,15 @@ def plot_feature_graph(
     return ax
 
 
+def _cell_ticks(axis, centers, max_ticks: int = 8):
+    """Ticks at (a thinned subset of) the grid's cell centres, labelled with %g, no minor labels."""
+    c = np.sort(np.asarray(centers, dtype=float))
+    c = c[np.unique(np.linspace(0, c.size - 1, min(c.size, max_ticks)).round().astype(int))]
+    axis.set_major_locator(FixedLocator(c))
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.2g}"))
+    axis.set_minor_formatter(NullFormatter())
+
+
 def _log_edges(centers):
     """Cell edges around log-spaced centres (geometric midpoints), for pcolormesh."""
     c = np.asarray(centers, dtype=float)
@@ -408,8 +409,10 @@ def plot_phase_diagram(
             ax.plot(boundary_r, boundary_p, "k--", lw=1.2)
         ax.set_xscale("log")
         ax.set_yscale("log")
-        ax.set_xlim(xe[0], xe[-1])
-        ax.set_ylim(ye[0], ye[-1])
+        ax.set_xlim(min(xe[0], xe[-1]), max(xe[0], xe[-1]))  # ascending whatever the grid order
+        ax.set_ylim(min(ye[0], ye[-1]), max(ye[0], ye[-1]))
+        _cell_ticks(ax.xaxis, r_R)
+        _cell_ticks(ax.yaxis, p_P)
         _labels(ax, title, xlabel, ylabel)
     handles = [Patch(facecolor=phase_colors[i], label=phase_names[i]) for i in range(k)]
     if boundary_r is not None and boundary_label:

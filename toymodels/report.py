@@ -11,7 +11,6 @@ and returns a short text summary.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +76,11 @@ def analyze_bucket(run: store.Run, bucket) -> tuple[list[dict], list[str]]:
     store.write_csv(out / f"cells-b{bucket.index}.csv", rows)
     store.write_json(out / f"geometry-b{bucket.index}.json", geometry)
     _plots(run, bucket, best_W, best_b, best_m, names, out)
+    if bucket.model["kind"] != "abs":
+        _dynamics_plot(run, bucket, loss, out)
+    phase_line = _phase_plot(run, bucket, out)
+    if phase_line:
+        lines.append(phase_line)
     return rows, lines
 
 
@@ -119,6 +123,60 @@ def _plots(run, bucket, best_W, best_b, best_m, names, out: Path) -> None:
         plotting.save_figure(fig, out / f"neurons-b{bucket.index}.png")
 
 
+def _phase_plot(run, bucket, out: Path) -> str | None:
+    """Empirical phase of the focus feature beside Wattenberg's theory (n=2,m=1 or n=3,m=2 grids
+    over relative_importance × density). Empirical phase per cell: majority after discarding the
+    highest-loss seed (paper section 4). Returns a summary line."""
+    from toymodels import plotting
+
+    n, m = bucket.model["n_features"], bucket.model["n_hidden"]
+    axes = list(bucket.axes)
+    if axes != ["density", "relative_importance", "seed"] or (n, m) not in ((2, 1), (3, 2)):
+        return None
+    if run.config.grid.focus_feature % n != n - 1 or bucket.model["kind"] != "relu":
+        return None
+    W, b = _weights(bucket)
+    phase_PxRxS = np.asarray(analysis.phase_grid(W, b, feature=-1))
+    loss_PxRxS = bucket.metrics["eval_loss"]
+    protocol = [[analysis.seed_protocol(loss_PxRxS[i, j], phase_PxRxS[i, j]) for j in range(phase_PxRxS.shape[1])]
+                for i in range(phase_PxRxS.shape[0])]
+    empirical = np.array([[int(c["phase"]) for c in row] for row in protocol])
+    p = np.asarray(bucket.axes["density"])
+    r = np.asarray(bucket.axes["relative_importance"])
+    theory_fn = analysis.theory_phase_n2m1 if n == 2 else analysis.theory_phase_n3m2
+    theory = np.asarray(theory_fn(p[:, None], r[None, :]))
+    agree = analysis.agreement(empirical, theory)
+    r_line = np.geomspace(r.min(), r.max(), 200)
+    fig, axs = plotting.make_figure(1, 2, figsize=(9, 4))
+    plotting.plot_phase_diagram(axs, r, p, empirical, theory, boundary_r=r_line,
+                                boundary_p=np.asarray(analysis.phase_boundary_n2m1(r_line)) if n == 2 else None,
+                                agreement=agree, titles=(f"trained, {len(bucket.axes['seed'])} seeds, worst dropped",
+                                                         "theory (Wattenberg)"),
+                                xlabel="relative importance r of the extra feature", ylabel="density 1−S")
+    fig.suptitle(labels.run_label(run.config, bucket.model), fontsize=9)
+    plotting.save_figure(fig, out / f"phase-b{bucket.index}.png")
+    store.write_json(out / f"phase-b{bucket.index}.json", {"density": p, "relative_importance": r,
+                                                           "empirical": empirical, "theory": theory,
+                                                           "agreement": agree})
+    return f"  phase of the extra feature agrees with theory in {agree:.0%} of {empirical.size} cells"
+
+
+def _dynamics_plot(run, bucket, loss, out: Path) -> None:
+    """D_i(t) and loss(t) of the best seed of the sparsest cell, from the logged snapshots."""
+    from toymodels import plotting
+
+    if "W_HxF" not in bucket.history:
+        return
+    W_T = best_of_seeds(bucket.history["W_HxF"], loss).reshape(-1, *bucket.history["W_HxF"].shape[-3:])[-1]
+    loss_T = best_of_seeds(bucket.history["loss"], loss).reshape(-1, bucket.history["loss"].shape[-1])[-1]
+    traj = analysis.trajectory_measures(W_T, loss_T)
+    fig, ax = plotting.make_figure(figsize=(6, 3.5))
+    plotting.plot_dynamics(ax, bucket.history["steps_T"], np.asarray(traj["D_TxF"]), np.asarray(loss_T),
+                           title=f"{_cell_names(bucket)[-1]} — {labels.model_label(bucket.model)}",
+                           xlabel="step", ylabel="feature dimensionality D_i", loss_label="training loss")
+    plotting.save_figure(fig, out / f"dynamics-b{bucket.index}.png")
+
+
 def _importance(run, bucket) -> np.ndarray:
     from toymodels.data import importance_profile
     return importance_profile(run.config.data, bucket.model["n_features"])
@@ -150,11 +208,9 @@ def intro_report(run: store.Run) -> list[Path]:
     for ax in axes[0]:
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(labels.run_label(run.config) + " · colour = importance", fontsize=9)
+    fig.suptitle(labels.run_label(run.config) + " · lowest-loss seed shown · colour = importance", fontsize=9)
     path = run.dir / "intro.png"
     plotting.save_figure(fig, path)
     return [path]
 
 
-def summary_json(run: store.Run) -> str:
-    return json.dumps(run.meta, indent=2)
