@@ -1,0 +1,172 @@
+"""``toymodels figures [NAMES...] [--tiny] [--list]``: train what is missing, redraw, check claims.
+
+For each selected figure: train its sweeps (finished runs are reused, interrupted ones resume),
+draw it, and write ``<out>/<id>-<name>.png`` and ``.json`` (the plotted numbers, every claim with
+its measured value and pass/fail, the run directories, the wall times and the machine). Then the
+gallery ``<out>/README.md`` is rebuilt from every figure JSON in ``<out>``.
+
+Full figures go to ``figures/`` (committed, so the gallery renders on the repository page); tiny
+ones default to ``<results-dir>/figures-tiny/`` so a plumbing run never overwrites the gallery.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+from figures.core import FIGURES_DIR, Figure, FigureContext, all_figures, select
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="toymodels figures", description=__doc__.split("\n\n")[0])
+    p.add_argument("names", nargs="*", help="figure ids (1, 01), names or id-name stems; all when omitted")
+    p.add_argument("--tiny", action="store_true", help="seconds-long plumbing versions (claims not meaningful)")
+    p.add_argument("--list", action="store_true", help="list the figures and exit")
+    p.add_argument("--out", default=None, help="output folder (default: figures/, or RESULTS/figures-tiny with --tiny)")
+    p.add_argument("--results-dir", default="results", help="where sweeps are trained / found (default: results)")
+    p.add_argument("--no-train", action="store_true", help="only redraw; a figure whose runs are missing is an error")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any checked claim fails")
+    return p
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return f"{line.split(':', 1)[1].strip()} ({os.cpu_count()} cores)"
+    except OSError:
+        pass
+    return f"{platform.processor() or platform.machine()} ({os.cpu_count()} cores)"
+
+
+def list_figures(figs: list[Figure]) -> str:
+    lines = []
+    for f in figs:
+        lines.append(f"{f.stem}: {f.title}  [{f.section}]")
+        lines.append(f"    claim: {f.paper_claim}")
+        names = ", ".join(c.name for c in f.sweeps(False)) or "(no training)"
+        lines.append(f"    sweeps: {names}")
+        lines.append(f"    runtime: CPU {f.runtime_cpu}; GPU {f.runtime_gpu}")
+        lines.append(f"    command: toymodels figures {f.id}")
+    return "\n".join(lines)
+
+
+def run_figure(fig: Figure, *, tiny: bool, out: Path, results_dir: str = "results", train: bool = True,
+               progress: bool = True) -> dict:
+    """Train (or reuse) a figure's sweeps, draw it, write its PNG and JSON; return the JSON record."""
+    from toymodels import plotting, store
+    from toymodels.sweep import run_sweep
+
+    t0 = time.perf_counter()
+    runs, train_s = [], 0.0
+    for cfg in fig.sweeps(tiny):
+        cfg = dataclasses.replace(cfg, results_dir=results_dir, progress=progress)
+        rdir = store.run_dir(cfg)
+        if not store.is_complete(rdir):
+            if not train:
+                raise FileNotFoundError(f"figure {fig.stem} needs {rdir}, which is not finished (drop --no-train)")
+            run_sweep(cfg)
+        run = store.Run(rdir)
+        runs.append(run)
+        train_s += float(run.meta.get("wall_s") or 0.0)
+    sweep_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    result = fig.draw(FigureContext(runs, tiny, fig))
+    png = out / f"{fig.stem}.png"
+    plotting.save_figure(result.fig, png, dpi=110)
+    draw_s = time.perf_counter() - t1
+    record = {
+        "id": fig.id, "name": fig.name, "title": fig.title, "section": fig.section,
+        "paper_claim": fig.paper_claim, "tiny": tiny,
+        "command": f"toymodels figures {fig.id}" + (" --tiny" if tiny else ""),
+        "png": png.name,
+        "claims": [dataclasses.asdict(c) for c in result.claims],
+        "all_passed": all(c.passed for c in result.claims),
+        "runs": [str(r.dir) for r in runs],
+        "train_s": round(train_s, 1), "wall_s_this_call": round(sweep_s + draw_s, 1), "draw_s": round(draw_s, 1),
+        "machine": cpu_name(), "backend": runs[0].meta.get("backend") if runs else None,
+        "date": datetime.date.today().isoformat(),
+        "data": result.data,
+    }
+    store.write_json(out / f"{fig.stem}.json", record)
+    return record
+
+
+def write_gallery(out: Path) -> Path:
+    """Rebuild ``out/README.md`` from the figure JSONs in ``out``."""
+    from toymodels import store
+
+    records = [store.read_json(p) for p in sorted(out.glob("[0-9][0-9]-*.json"))]
+    n_claims = sum(len(r["claims"]) for r in records)
+    n_pass = sum(c["passed"] for r in records for c in r["claims"])
+    total = sum(r.get("train_s", 0.0) + r.get("draw_s", 0.0) for r in records)
+    lines = ["# Paper figures, regenerated and checked", "",
+             "Each figure is a script in this folder (`figNN_*.py`) that reads saved sweep results, runs the",
+             "analysis and checks the paper's claim in numbers. Regenerate all with `toymodels figures`",
+             "(trains what is missing, reuses finished runs), one with `toymodels figures ID`, or the",
+             "seconds-long plumbing versions with `toymodels figures --tiny`. Claims that fail are shown",
+             "failing, with the measured value.", "",
+             f"**{n_pass} of {n_claims} claims pass** over {len(records)} figures. Total compute of the set "
+             f"as recorded (training + drawing): {total / 60:.1f} min"
+             + (f" on {records[0]['machine']}" if records else "") + ".", ""]
+    if any(r.get("tiny") for r in records):
+        lines += ["> These are **tiny** plumbing runs: the models are far too short-trained for the paper's "
+                  "claims.", ""]
+    for r in records:
+        lines += [f"## {r['id']}. {r['title']}", "",
+                  f"*{r['section']}* — paper: {r['paper_claim']}", "",
+                  f"![{r['name']}]({r['png']})", "",
+                  "| claim | measured | |", "|---|---|---|"]
+        for c in r["claims"]:
+            lines.append(f"| {c['text']} | {c['measured']} | {'pass' if c['passed'] else '**FAIL**'} |")
+        lines += ["", f"Command: `{r['command']}` · training {r.get('train_s', 0):.0f} s + drawing "
+                      f"{r.get('draw_s', 0):.0f} s on {r.get('machine', '?')} ({r.get('date', '?')})", ""]
+    path = out / "README.md"
+    store.atomic_write(path, lambda f: f.write("\n".join(lines).encode()))
+    return path
+
+
+def main(argv: list[str]) -> int:
+    from toymodels.cli import UsageError
+
+    args = _parser().parse_args(argv)
+    figs = all_figures()
+    try:
+        chosen = select(figs, args.names)
+    except KeyError as e:
+        raise UsageError(f"unknown figure {e.args[0]!r}; choose from: {', '.join(f.stem for f in figs)}") from None
+    if args.list:
+        print(list_figures(chosen))
+        return 0
+    out = Path(args.out) if args.out else (Path(args.results_dir) / "figures-tiny" if args.tiny else FIGURES_DIR)
+    out.mkdir(parents=True, exist_ok=True)
+    failed: list[str] = []
+    for fig in chosen:
+        print(f"== {fig.stem}: {fig.title}", flush=True)
+        try:
+            rec = run_figure(fig, tiny=args.tiny, out=out, results_dir=args.results_dir,
+                             train=not args.no_train, progress=not args.no_progress)
+        except FileNotFoundError as e:
+            raise UsageError(str(e)) from None
+        for c in rec["claims"]:
+            mark = "pass" if c["passed"] else "FAIL"
+            print(f"   [{mark}] {c['text']}: {c['measured']}")
+            if not c["passed"]:
+                failed.append(f"{fig.stem}: {c['text']}")
+        print(f"   wrote {out / rec['png']} (training {rec['train_s']:.0f} s, drawing {rec['draw_s']:.0f} s)")
+    gallery = write_gallery(out)
+    print(f"gallery: {gallery}" + (f"; {len(failed)} claims fail" if failed else "; every claim passes"))
+    if args.tiny and failed:
+        print("(tiny runs are plumbing checks; their claims are not expected to pass)")
+    return 1 if (args.strict and failed) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
