@@ -21,6 +21,16 @@ def _nearest(density, target: float) -> int:
     return int(np.argmin(np.abs(np.log(np.asarray(density)) - np.log(target))))
 
 
+def _short(summary: dict) -> str:
+    """'pentagon', or e.g. '2 digon · 1 off' when the features form no single named structure."""
+    if summary["model_structure"] and not summary["not_represented"]:
+        return summary["model_structure"]
+    parts = [f"{c} {name.split(' (')[0]}" for name, c in summary["counts"].items() if name != "not represented"]
+    if summary["not_represented"]:
+        parts.append(f"{len(summary['not_represented'])} off")
+    return " · ".join(parts)
+
+
 def draw(ctx: FigureContext) -> FigureOutput:
     (run,) = ctx.runs
     bucket = run.buckets[0]
@@ -31,12 +41,12 @@ def draw(ctx: FigureContext) -> FigureOutput:
     importance = importance_profile(run.config.data, bucket.model["n_features"])
 
     fig, axes = plotting.make_figure(1, len(density), figsize=(1.9 * len(density), 2.6), squeeze=False)
-    titles = [f"{labels.density_label(p)}\n{s['model_structure'] or ', '.join(s['counts'])}"
-              for p, s in zip(density, summaries)]
+    titles = [f"{labels.density_label(p)}\n{_short(s)}" for p, s in zip(density, summaries)]
     plotting.plot_features_2d_row(axes[0], W_PxHxF, importance, titles=titles)
     for ax in axes[0]:
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.title.set_fontsize(7)
     fig.suptitle(labels.run_label(run.config) + " · lowest-loss seed · colour = importance", fontsize=9)
 
     dense, mid, sparse = _nearest(density, 1.0), _nearest(density, 0.2), _nearest(density, 0.1)

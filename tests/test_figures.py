@@ -58,3 +58,14 @@ def test_claim_between_fails_on_nan_and_out_of_range():
     assert not claim_between("x", [0.4, 0.5], 0.38, 0.42).passed
     assert not claim_between("x", [float("nan")], 0.0, 1.0).passed
     assert not claim_between("x", [], 0.0, 1.0).passed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fig", FIGURES, ids=[f.stem for f in FIGURES])
+def test_full_figure_reproduces_the_paper_claims(fig, tmp_path):
+    """The full-size figure (minutes to hours on a CPU; `pytest -m slow`): every claim must hold."""
+    from figures.run import run_figure
+
+    rec = run_figure(fig, tiny=False, out=tmp_path, results_dir="results", progress=False)
+    failing = [f"{c['text']}: measured {c['measured']}" for c in rec["claims"] if not c["passed"]]
+    assert not failing, "; ".join(failing)

@@ -47,6 +47,9 @@ def test_analyze_writes_tables_plots_and_a_summary(tmp_path, capsys):
     assert len(geometry) == 3  # one entry per density cell
     with np.load(a / "measures-b0.npz") as z:
         assert z["D_F"].shape == (3, 2, 5)  # density × seed × feature
+    assert main(["analyze", str(rdir), str(rdir)]) == 0  # several run directories in one call
+    assert capsys.readouterr().out.count("tables and plots:") == 2
+    assert main(["analyze", str(rdir), str(tmp_path / "missing")]) == 2  # checked before any is analysed
 
 
 def test_analyze_draws_the_phase_diagram_beside_theory(tmp_path):

@@ -3,7 +3,7 @@
   toymodels sweep PRESET [--overrides]   train a preset (tyro flags override any config field)
   toymodels list                         presets with description, command, expected runtime
   toymodels show RUN_DIR                 summary table of a finished sweep
-  toymodels analyze RUN_DIR              analysis tables and plots into the run directory
+  toymodels analyze RUN_DIR...           analysis tables and plots into each run directory
   toymodels figures [NAMES] [--tiny]     regenerate the paper's figures (--list to see them)
   toymodels sae PRESET [--overrides]     SAE recovery studies (toymodels sae --list)
   toymodels bench [...]                  throughput benchmarks
@@ -143,11 +143,12 @@ def _load_run(path: str):
 
 
 def cmd_analyze(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0].startswith("-"):
-        raise UsageError("usage: toymodels analyze RUN_DIR")
+    if not argv or any(a.startswith("-") for a in argv):
+        raise UsageError("usage: toymodels analyze RUN_DIR [RUN_DIR ...]")
     from toymodels.report import analyze_run
-    run = _load_run(argv[0])
-    print(analyze_run(run))
+    runs = [_load_run(a) for a in argv]  # check every directory before analysing any
+    for run in runs:
+        print(analyze_run(run))
     return 0
 
 
