@@ -35,7 +35,7 @@ UNIFORM = SweepConfig(
 
 UNIFORM_TINY = dataclasses.replace(
     UNIFORM, name="uniform-tiny", model=ModelConfig(kind="relu", n_features=24, n_hidden=6),
-    train=TrainConfig(steps=400, n_snapshots=20, eval_samples=2048),
+    train=TrainConfig(steps=300, n_snapshots=16, eval_samples=2048),
     grid=GridConfig(density=(1.0, 0.5, 0.3, 0.1), n_seeds=1))
 
 PRESETS = {
@@ -44,11 +44,11 @@ PRESETS = {
         "Uniform superposition, the notebook's feature-geometry run: n=200 equal-importance features "
         "in m=20 dimensions, 20 densities 20^-linspace(0,1,20), 10k steps, 150 log-spaced weight "
         "snapshots (figures 7, 8, 13 and 15). Scaled down from the paper's n=400, m=30.",
-        UNIFORM, expected_runtime="about 9 min on a shared 2-core CPU",
+        UNIFORM, expected_runtime="220 s on a shared 2-core CPU (load 8-13)",
         expected_outcome="D* = 1 for 1/(1−S) ≲ 1.4, a plateau at 1/2 over 1/(1−S) ≈ 1.9–3.5, then "
                          "declining; D_i clusters at 1/2, then 2/5 and 3/8; Σ D_i ≈ m"),
     "uniform-tiny": Preset(
-        "uniform-tiny", "Plumbing check of the uniform study: n=24, m=6, 4 densities, 400 steps.",
+        "uniform-tiny", "Plumbing check of the uniform study: n=24, m=6, 4 densities, 300 steps.",
         UNIFORM_TINY, expected_runtime="about 3 s on a 2-core CPU",
         expected_outcome="runs end to end; too small and short to show the plateaus"),
 }

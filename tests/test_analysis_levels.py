@@ -50,3 +50,23 @@ def test_step_concentration_step_vs_drift():
     np.testing.assert_allclose(c[0], 1.0)
     np.testing.assert_allclose(c[1], 2 / (T - 1))
     assert np.isnan(c[2])
+
+
+def test_activity_loss_correlation_sign_and_window():
+    T = 30
+    steps = np.arange(1, T + 1) * 10
+    rng = np.random.default_rng(0)
+    D = np.zeros((T, 2))
+    D[12:, 0] = 0.5  # one jump of feature 0 at transition 11, of feature 1 at transition 20
+    D[21:, 1] = 0.5
+    drops = 0.001 + 1e-4 * rng.random(T - 1)
+    drops[[11, 20]] = 0.05
+    loss = np.concatenate([[1.0], np.cumprod(1 - drops)])
+    out = Lv.activity_loss_correlation(D, loss, steps)
+    assert out["r"] > 0.99
+    # loss that rises at the jumps anti-correlates
+    loss_up = np.concatenate([[1.0], np.cumprod(1 + drops)])
+    assert Lv.activity_loss_correlation(D, loss_up, steps)["r"] < -0.99
+    # a window that excludes both jumps leaves a constant activity: undefined
+    assert np.isnan(Lv.activity_loss_correlation(D, loss, steps, min_step=250)["r"])
+    assert out["used_T1"].sum() == T - 1

@@ -107,6 +107,36 @@ def jump_loss_alignment(loss_T, jump_TmxF) -> dict:
             "mean_drop_other": mean_other, "ratio": float(ratio)}
 
 
+def activity_loss_correlation(D_TxF, loss_T, steps_T, *, min_step: int = 1) -> dict:
+    """Pearson correlation, over snapshot transitions, of geometric activity and loss drop.
+
+    Activity of transition t (snapshot t → t+1) is Σ_i |D_i(t+1) − D_i(t)|; the loss drop is
+    (loss[t] − loss[t+1]) / |loss[t]|. Both are per transition of the same (log-spaced) snapshot
+    grid, so a positive correlation means the loss falls where the geometry moves. Only
+    transitions that start at step >= min_step are used (to skip the first steps, where the
+    loss falls as the biases fit E[x] whatever the geometry does).
+
+    Args:
+      D_TxF: dimensionality per snapshot, shape (T, n).
+      loss_T: logged loss, shape (T,).
+      steps_T: step of each snapshot, shape (T,).
+      min_step: first step of the window.
+
+    Returns:
+      dict with ``activity_T1``, ``drop_T1`` (both shape (T − 1,)), ``used_T1`` (bool window)
+      and ``r`` (NaN when fewer than 3 transitions or a constant series).
+    """
+    D = np.asarray(D_TxF, dtype=np.float64)
+    loss = np.asarray(loss_T, dtype=np.float64)
+    activity = np.abs(np.diff(D, axis=0)).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        drop = (loss[:-1] - loss[1:]) / np.abs(loss[:-1])
+    used = (np.asarray(steps_T)[:-1] >= min_step) & np.isfinite(drop)
+    a, d = activity[used], drop[used]
+    r = float(np.corrcoef(a, d)[0, 1]) if a.size >= 3 and a.std() > 0 and d.std() > 0 else float("nan")
+    return {"activity_T1": activity, "drop_T1": drop, "used_T1": used, "r": r}
+
+
 def step_concentration(D_TxF, *, k: int = 2) -> np.ndarray:
     """Per feature: the share of its total variation Σ_t |ΔD_i| carried by its k largest moves.
 
@@ -128,4 +158,4 @@ def step_concentration(D_TxF, *, k: int = 2) -> np.ndarray:
 
 
 __all__ = ["PAPER_LEVELS", "level_counts", "near_level_fraction", "crossing_x", "jump_loss_alignment",
-           "step_concentration"]
+           "activity_loss_correlation", "step_concentration"]
