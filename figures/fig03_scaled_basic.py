@@ -76,4 +76,5 @@ FIGURE = Figure(
     section="paper §2 (demonstrating superposition, scaled up); spec 3.2",
     paper_claim="a rescaled version of figure 2: features with ‖W_i‖ > 0.5 grow from 20 to ~50 between "
                 "1−S = 1 and 0.06 (the notebook's n=100, m=20 run, not the paper's n=80, I=0.9^i)",
-    sweeps=lambda tiny: [SCALED_TINY if tiny else SCALED], draw=draw)
+    sweeps=lambda tiny: [SCALED_TINY if tiny else SCALED], draw=draw,
+    runtime_cpu="212 s training + 9 s drawing on a shared 2-core CPU (load ~13)")

@@ -81,4 +81,5 @@ FIGURE = Figure(
     section="paper §5 (uniform superposition); spec 3.5",
     paper_claim="D* is sticky at 1 (dense) and at 1/2 (antipodal pairs, 1/(1−S) ≈ 1.9–3.5), then declines "
                 "(scaled down: n=200, m=20 as the notebook, not the paper's n=400, m=30)",
-    sweeps=lambda tiny: [UNIFORM_TINY if tiny else UNIFORM], draw=draw)
+    sweeps=lambda tiny: [UNIFORM_TINY if tiny else UNIFORM], draw=draw,
+    runtime_cpu="220 s training (the uniform sweep, shared with figures 8, 13, 15) + 3 s drawing on a shared 2-core CPU (load ~13)")

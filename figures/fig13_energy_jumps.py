@@ -94,4 +94,5 @@ FIGURE = Figure(
     section="paper §5 (learning dynamics); spec 3.7",
     paper_claim="each feature's D_i moves between discrete levels in jumps, and the loss drops at the jumps "
                 "(uniform setup scaled down to n=200, m=20)",
-    sweeps=lambda tiny: [UNIFORM_TINY if tiny else UNIFORM], draw=draw)
+    sweeps=lambda tiny: [UNIFORM_TINY if tiny else UNIFORM], draw=draw,
+    runtime_cpu="the uniform sweep of figure 7 (220 s, shared) + 4 s drawing on a shared 2-core CPU (load ~13)")
