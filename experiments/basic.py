@@ -55,7 +55,7 @@ PRESETS = {
                          "represented features, negative biases at 1−S ≤ 0.01"),
     "basic-tiny": Preset(
         "basic-tiny", "Plumbing check of the basic study: 3 densities, 1 seed, 200 steps.",
-        BASIC_TINY, expected_runtime="about 3 s on a 2-core CPU",
+        BASIC_TINY, expected_runtime="6 s wall (CLI, incl. start-up and compilation) on a shared 2-core CPU (load ~11)",
         expected_outcome="runs end to end; too short to converge"),
     "basic-scaled": Preset(
         "basic-scaled",
@@ -65,6 +65,6 @@ PRESETS = {
         expected_outcome="features with ‖W_i‖ > 0.5 grow from 20 (dense) to ~50 at 1−S ≈ 0.06"),
     "basic-scaled-tiny": Preset(
         "basic-scaled-tiny", "Plumbing check of the scaled basic study: n=30, m=6, 4 densities, 200 steps.",
-        SCALED_TINY, expected_runtime="about 3 s on a 2-core CPU",
+        SCALED_TINY, expected_runtime="6 s wall (CLI, incl. start-up and compilation) on a shared 2-core CPU (load ~11)",
         expected_outcome="runs end to end; too short to converge"),
 }

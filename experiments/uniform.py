@@ -49,6 +49,6 @@ PRESETS = {
                          "declining; D_i clusters at 1/2, then 2/5 and 3/8; Σ D_i ≈ m"),
     "uniform-tiny": Preset(
         "uniform-tiny", "Plumbing check of the uniform study: n=24, m=6, 4 densities, 300 steps.",
-        UNIFORM_TINY, expected_runtime="about 3 s on a 2-core CPU",
+        UNIFORM_TINY, expected_runtime="9 s wall (CLI, incl. start-up and compilation) on a shared 2-core CPU (load ~11)",
         expected_outcome="runs end to end; too small and short to show the plateaus"),
 }
