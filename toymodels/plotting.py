@@ -562,3 +562,102 @@ __all__ = [
     "plot_dynamics",
     "plot_neuron_stack",
 ]
+
+
+# --- figs-a figures ---
+
+
+def plot_curves(
+    ax,
+    x_L,
+    ys,
+    *,
+    labels=None,
+    styles=None,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    logx: bool = False,
+    logy: bool = False,
+    hlines=(),
+    hline_color: str = "#9b59b6",
+):
+    """Several curves over one x (e.g. vulnerability and features per dimension against 1/(1−S)).
+
+    Args:
+      ax: target Axes.
+      x_L: shared x, shape (L,).
+      ys: sequence of y arrays, each shape (L,).
+      labels: one legend label per curve ("" or None leaves it out), or None.
+      styles: one matplotlib format string per curve (e.g. "k-o"), or None for the defaults.
+      title, xlabel, ylabel: text.
+      logx, logy: log scales.
+      hlines: y values of thin dashed guide lines.
+      hline_color: their colour.
+
+    Returns:
+      the list of Line2D artists, one per curve.
+    """
+    x = np.asarray(x_L, dtype=float)
+    labels = [None] * len(ys) if labels is None else list(labels)
+    styles = ["-o"] * len(ys) if styles is None else list(styles)
+    for h in hlines:
+        ax.axhline(h, color=hline_color, lw=0.6, ls="--", alpha=0.6)
+    lines = []
+    for y, lab, st in zip(ys, labels, styles):
+        (line,) = ax.plot(x, np.asarray(y, dtype=float), st, ms=3, lw=1.2, label=lab or None)
+        lines.append(line)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    if any(labels):
+        ax.legend(fontsize=7)
+    _labels(ax, title, xlabel, ylabel)
+    return lines
+
+
+def plot_scatter(
+    ax,
+    x_N,
+    y_N,
+    *,
+    color_values_N=None,
+    cmap: str = "viridis",
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    colorbar_label: str = "",
+    logx: bool = False,
+    logy: bool = False,
+    marker_size: float = 18.0,
+):
+    """A scatter of y against x, optionally coloured (e.g. vulnerability against ||W||²_F/m,
+    coloured by density).
+
+    Args:
+      ax: target Axes.
+      x_N, y_N: shape (N,) each.
+      color_values_N: colour value per point, or None.
+      cmap: colormap name.
+      title, xlabel, ylabel, colorbar_label: text ("" colorbar_label draws no colour bar).
+      logx, logy: log scales.
+      marker_size: point size.
+
+    Returns:
+      the PathCollection.
+    """
+    c = None if color_values_N is None else np.asarray(color_values_N, dtype=float)
+    sc = ax.scatter(np.asarray(x_N, dtype=float), np.asarray(y_N, dtype=float), c=c,
+                    cmap=cmap if c is not None else None, s=marker_size)
+    if c is not None and colorbar_label:
+        ax.figure.colorbar(sc, ax=ax, label=colorbar_label)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    _labels(ax, title, xlabel, ylabel)
+    return sc
+
+
+__all__ += ["plot_curves", "plot_scatter"]
