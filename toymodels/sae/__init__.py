@@ -1,0 +1,3 @@
+"""SAE recovery harness (issue 5): ground-truth sources, SAE variants, training and metrics."""
+
+from toymodels.sae.sources import Source, SourceConfig, make_source, sample, toy_model_config  # noqa: F401
