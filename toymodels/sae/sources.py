@@ -440,11 +440,11 @@ def synthetic_mask(source: Source, cfg: SourceConfig, key: jax.Array, batch: int
     k_z, k_u = jax.random.split(key)
     if cfg.correlation == "per_batch":
         p_G = per_batch_rates(source.base_G, source.chol_GxG, cfg.mean_l0, jax.random.normal(k_z, (g,)))
-        return jax.random.uniform(k_u, (batch, g)) < p_G
+        return jax.random.uniform(k_u, (batch, g)) < p_G[None, :]
     if cfg.correlation == "per_sample":
         z_BxG = jax.random.normal(k_z, (batch, g)) @ source.chol_GxG.T
-        return z_BxG > ndtri(1.0 - source.p_G)  # Φ(z) > 1 − p  ⇔  z > Φ⁻¹(1 − p)
-    return jax.random.uniform(k_u, (batch, g)) < source.p_G
+        return z_BxG > ndtri(1.0 - source.p_G)[None, :]  # Φ(z) > 1 − p  ⇔  z > Φ⁻¹(1 − p)
+    return jax.random.uniform(k_u, (batch, g)) < source.p_G[None, :]
 
 
 def hierarchy_mask(source: Source, cfg: SourceConfig, key: jax.Array, batch: int) -> jax.Array:
@@ -460,7 +460,7 @@ def hierarchy_mask(source: Source, cfg: SourceConfig, key: jax.Array, batch: int
         for i in range(np_):
             cols.append(parent_BxP[:, i:i + 1])
             if nc:
-                child = (slot_BxP[:, i:i + 1] == jnp.arange(nc)) & (cfg.p_child > 0)
+                child = (slot_BxP[:, i:i + 1] == jnp.arange(nc)[None, :]) & (cfg.p_child > 0)
                 cols.append(child & parent_BxP[:, i:i + 1])
     if cfg.n_free:
         cols.append(jax.random.uniform(k_free, (batch, cfg.n_free)) < cfg.p_free)
@@ -484,7 +484,7 @@ def sample(source: Source, cfg: SourceConfig, key: jax.Array, batch: int) -> tup
             x = models.forward(cfg.toy_kind, params, x_BxF)
         else:
             x = models.hidden(cfg.toy_kind, params, x_BxF)
-        return _add_noise(cfg, k_noise, x), x_BxF * source.scale_G
+        return _add_noise(cfg, k_noise, x), x_BxF * source.scale_G[None, :]
     g = source.gt_GxD.shape[0]
     if cfg.kind == "synthetic":
         active = synthetic_mask(source, cfg, k_mask, batch)
