@@ -66,6 +66,7 @@ def test_perfect_dictionary(data):
     assert r["l0_ratio"] == 1.0
     for k in ("precision", "recall", "f1", "accuracy"):
         assert r[k] == 1.0, k
+    assert r["encoder_cos"] == pytest.approx(1.0, abs=TOL)
     assert r["dead_latents"] == 0
     assert r["dense_latents"] == int((true_rate > 0.1).sum()) == 4  # the four parents (p = 0.25)
     assert r["shrinkage"] == pytest.approx(1.0, abs=TOL)
@@ -159,6 +160,8 @@ def test_permuted_sign_flipped_dictionary(data):
     for k in ("mmcs_recall", "mmcs_precision", "mcc_signed", "rec@0.9", "rec@0.99"):
         assert r[k] == pytest.approx(f, abs=TOL), k
     assert f <= r["uniqueness_signed"] <= 1.0  # flipped latents' argmax is among ~0 cosines
+    # A flipped latent's signed match is a feature it is orthogonal to: encoder cos 0 there.
+    assert r["encoder_cos"] == pytest.approx(f, abs=TOL)
     # With non-negative codes a flipped ReLU latent never fires.
     assert r["dead_latents"] == len(flipped)
     kept = np.setdiff1d(np.arange(G), flipped)
@@ -183,6 +186,7 @@ def test_narrower_dictionary(data):
     for k in ("mmcs_precision", "mmcs_precision_abs", "mcc", "mcc_signed", "uniqueness"):
         assert r[k] == pytest.approx(1.0, abs=TOL), k  # MCC averages over the K latents
     assert len(r["pairs_Kx2"]) == K
+    assert r["encoder_cos"] == pytest.approx(1.0, abs=TOL)
     assert r["f1"] == 1.0 and r["shrinkage"] == pytest.approx(1.0, abs=TOL)
     assert r["l0"] == pytest.approx((data["codes"][:, :K] > 0).sum(1).mean())
     assert r["l0_ratio"] == pytest.approx(r["l0"] / r["true_l0"])

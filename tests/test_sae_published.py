@@ -98,10 +98,12 @@ def test_sharkey22_small_reproduces_the_local_rerun():
     src, params = train_reference_sae(cfg, n_dict=128, alpha=0.3, steps=10_000)
     r = evaluate_reference_sae(src, cfg, params)
     print(M.format_table(r, definitions=False))
-    assert r["mmcs_recall"] >= 0.98
-    assert r["rec@0.9"] >= 0.95
-    assert 4.0 <= r["l0"] <= 10.0  # true L0 ≈ 5; the note measured 7.0
-    assert r["fvu"] < 0.2
+    # Measured here (2-core CPU, seed 0): MMCS 0.994, rec@0.9 0.992, rec@0.99 0.984, L0 7.2,
+    # 0 dead, FVU 0.084 — the note's row within one-seed noise.
+    assert r["mmcs_recall"] >= 0.985
+    assert r["rec@0.9"] >= 0.97 and r["rec@0.99"] >= 0.95
+    assert 5.5 <= r["l0"] <= 9.0
+    assert 0.05 < r["fvu"] < 0.12
 
 
 @pytest.mark.slow
@@ -111,22 +113,21 @@ def test_sharkey22_small_too_strong_l1_kills_latents():
     src, params = train_reference_sae(cfg, n_dict=128, alpha=3.0, steps=10_000)
     r = evaluate_reference_sae(src, cfg, params)
     print(M.format_table(r, definitions=False))
-    assert r["mmcs_recall"] < 0.6
-    assert r["dead_fraction"] > 0.8
-    assert r["fvu"] > 0.9
+    # Measured here (seed 0): MMCS 0.373, 118/128 dead, FVU 1.06.
+    assert r["mmcs_recall"] < 0.5
+    assert r["dead_fraction"] > 0.85
+    assert r["fvu"] > 0.95
 
 
 @pytest.mark.slow
-def test_pentagon_toy_model_features_recovered_by_a_small_sae(tmp_path):
-    """sae_recovery.md 5.4 ``tms-5-2``: an SAE on h = Wx of the n=5, m=2 pentagon recovers ±W_i.
-
-    The pentagon is made explicit (‖W_i‖ = 1.1, density 0.05) so the test does not depend on which
-    toy-model seed found it; the SAE has 5 latents."""
-    angles = 2 * np.pi * np.arange(5) / 5
-    W = 1.1 * np.stack([np.cos(angles), np.sin(angles)])
-    cfg = S.SourceConfig(kind="toy_model", W=tuple(map(tuple, W.tolist())), toy_density=0.05)
-    src, params = train_reference_sae(cfg, n_dict=5, alpha=0.01, steps=5000, batch=1024)
-    r = evaluate_reference_sae(src, cfg, params, n_eval=16_384)
+def test_sharkey22_full_size_ratio_2_reaches_the_regression_gate():
+    """sae_recovery.md 5.4 full-size sharkey22 (d=256, 512 GT, 20k steps), ratio 2, α = 0.6:
+    MMCS 0.994, rec@0.9 0.99, rec@0.99 0.98, L0 7.1, 395/1024 dead, FVU 0.036; the note's gate is
+    MMCS >= 0.99 and rec@0.9 >= 0.98. Several minutes on a 2-core CPU."""
+    cfg = S.SHARKEY22
+    src, params = train_reference_sae(cfg, n_dict=1024, alpha=0.6, steps=20_000)
+    r = evaluate_reference_sae(src, cfg, params)
     print(M.format_table(r, definitions=False))
-    assert r["mcc_signed"] > 0.99
-    assert r["rec@0.99"] == 1.0
+    assert r["mmcs_recall"] >= 0.99
+    assert r["rec@0.9"] >= 0.98
+    assert r["dead_latents"] > 0  # the "dead latents once the dictionary exceeds the truth" signature

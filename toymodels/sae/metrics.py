@@ -47,6 +47,7 @@ METRIC_DOCS: dict[str, str] = {
     "dead_fraction": "dead_latents / L",
     "dense_latents": "#latents firing on more than dense_threshold of samples",
     "dense_fraction": "dense_latents / L",
+    "encoder_cos": "mean_i cos(e_i, g_match(i)), e_i = encoder column i, match as for F1",
     "precision": "mean_i TP_i/(TP_i+FP_i), latent i vs its decoder-matched feature (0/0 -> 0)",
     "recall": "mean_i TP_i/(TP_i+FN_i) (0/0 -> 0)",
     "f1": "mean_i 2 P_i R_i/(P_i+R_i) (0 when P_i+R_i = 0)",
@@ -291,7 +292,8 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
 
     Returns a dict: the scalars named in METRIC_DOCS (floats/ints) that the inputs allow, plus
     arrays: max_cos_G, max_cos_abs_G (best cosine per scored true feature), max_cos_L,
-    match_L (feature index in the scored set), pairs_Kx2 (Hungarian pairs), and with codes and
+    match_L (feature index in the scored set), pairs_Kx2 (Hungarian pairs), encoder_cos_L (with
+    an encoder; absorption and hedging show up mainly there), and with codes and
     acts: firing_rate_L, precision_L, recall_L, f1_L, accuracy_L.
 
     Raises ShapeError (one line) when the arrays disagree in shape.
@@ -368,6 +370,10 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
     out["max_cos_L"] = S.max(axis=1)
     match_L = (S if match == "signed" else np.abs(S)).argmax(axis=1)
     out["match_L"] = match_L
+    if enc_DxL is not None:
+        enc_LxD = _shape_check("enc_DxL", enc_DxL, (D, L), "input dims x latents").T
+        out["encoder_cos_L"] = (unit_rows(enc_LxD) * unit_rows(gt[mask])[match_L]).sum(1)
+        out["encoder_cos"] = float(out["encoder_cos_L"].mean())
 
     codes_m = None if codes is None else codes[:, mask]
     if acts is not None:
