@@ -201,6 +201,15 @@ def test_toy_model_source_from_a_stored_sweep(tmp_path):
     h, codes = draw(src, cfg, jax.random.key(8), 256)
     np.testing.assert_allclose(np.asarray(h), np.asarray(codes) @ np.asarray(src.gt_GxD), atol=1e-5)
     assert S.source_dims(cfg) == (5, 2)
+    # The harness end to end: a "perfect SAE" for the represented features scores 1 on them, and
+    # the unrepresented ones are reported apart.
+    from toymodels.sae.metrics import score_dictionary
+
+    rep = np.asarray(src.represented_G)
+    gt = np.asarray(src.gt_GxD)
+    r = score_dictionary(gt[rep], gt, gt_mask_G=rep)
+    assert r["n_gt"] == rep.sum() and r["n_gt_excluded"] == (~rep).sum()
+    assert r["mcc_signed"] == pytest.approx(1.0, abs=1e-6) and r["rec@0.99"] == 1.0
     with pytest.raises(ConfigError, match="source.toy_kind"):
         S.make_source(dataclasses.replace(cfg, toy_kind="linear"), jax.random.key(0))
     with pytest.raises(ConfigError, match="source.cell"):
@@ -244,3 +253,12 @@ def test_invalid_configs_name_the_field(changes, field):
     with pytest.raises(ConfigError, match=field.replace(".", r"\.")) as e:
         S.make_source(dataclasses.replace(S.SHARKEY22_SMALL, **changes), jax.random.key(0))
     assert "\n" not in str(e.value)
+
+
+def test_config_round_trips_through_json():
+    import json
+
+    from toymodels.config import from_dict, to_dict
+
+    for cfg in (S.SHARKEY22, S.ABSORB, S.SourceConfig(kind="toy_model", W=((1.0, 2.0), (3.0, 4.0)), b=(0.1, 0.2))):
+        assert from_dict(S.SourceConfig, json.loads(json.dumps(to_dict(cfg)))) == cfg
