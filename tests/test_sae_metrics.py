@@ -279,3 +279,15 @@ def test_tables_and_rows(data):
     wide = M.format_table([r, _score(data, data["gt"][:14])], names=["perfect", "narrow"])
     assert wide.splitlines()[0].split() == ["metric", "perfect", "narrow"]
     assert set(M.scalars(r)) <= set(M.METRIC_DOCS)  # every returned scalar is documented
+
+
+def test_jittable_cosine_summary_matches_the_host_metrics(data):
+    import jax
+
+    rng = np.random.default_rng(3)
+    dec = np.concatenate([data["gt"][:20] + 0.1 * rng.standard_normal((20, D)), rng.standard_normal((12, D))])
+    host = M.score_dictionary(dec, data["gt"])
+    dev = jax.jit(M.cosine_summary_jax)(dec.astype(np.float32), data["gt"].astype(np.float32))
+    for k, v in dev.items():
+        assert float(v) == pytest.approx(host[k], abs=1e-5), k
+    assert 0 < host["rec@0.9"] < 1  # the case is not degenerate

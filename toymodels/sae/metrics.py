@@ -131,6 +131,25 @@ def uniqueness(S_LxG: np.ndarray, signed: bool = False) -> float:
     return float(len(np.unique(S.argmax(axis=1))) / S.shape[0])
 
 
+def cosine_summary_jax(dec_LxD, gt_GxD, thresholds=THRESHOLDS) -> dict:
+    """Jittable (jax.numpy) subset for curves inside a compiled training loop: mmcs_recall,
+    mmcs_recall_abs, mmcs_precision and rec@τ, defined exactly as above (signed cosine; zero rows
+    have cosine 0). The Hungarian MCC needs scipy and stays on the host."""
+    import jax.numpy as jnp
+
+    def unit(a):
+        n = jnp.linalg.norm(a, axis=-1, keepdims=True)
+        return jnp.where(n > 0, a / jnp.where(n > 0, n, 1.0), 0.0)
+
+    S = unit(dec_LxD) @ unit(gt_GxD).T
+    best_G = S.max(axis=0)
+    out = {"mmcs_recall": best_G.mean(), "mmcs_recall_abs": jnp.abs(S).max(axis=0).mean(),
+           "mmcs_precision": S.max(axis=1).mean()}
+    for t in thresholds:
+        out[f"rec@{t}"] = (best_G > t).mean()
+    return out
+
+
 # ----------------------------------------------------------------------------- code metrics
 
 
@@ -334,10 +353,12 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
         codes = _shape_check("codes_BxG", codes, (B, G_all), "samples x true features")
     if acts is not None:
         acts = _shape_check("acts_BxL", acts, (B, L), "samples x latents")
-    if acts is None and enc_DxL is not None and x is not None:
+    enc = None
+    if enc_DxL is not None:
         enc = _shape_check("enc_DxL", enc_DxL, (D, L), "input dims x latents",
                            " — pass the transpose if your encoder is stored [L, D]"
                            if _f64(enc_DxL).shape == (L, D) else "")
+    if acts is None and enc is not None and x is not None:
         b_enc = np.zeros(L) if b_enc_L is None else _shape_check("b_enc_L", b_enc_L, (L,), "one per latent")
         b_pre = np.zeros(D) if b_pre_D is None else _shape_check("b_pre_D", b_pre_D, (D,), "one per input dim")
         acts = np.maximum((x - b_pre) @ enc + b_enc, 0.0)
@@ -370,9 +391,8 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
     out["max_cos_L"] = S.max(axis=1)
     match_L = (S if match == "signed" else np.abs(S)).argmax(axis=1)
     out["match_L"] = match_L
-    if enc_DxL is not None:
-        enc_LxD = _shape_check("enc_DxL", enc_DxL, (D, L), "input dims x latents").T
-        out["encoder_cos_L"] = (unit_rows(enc_LxD) * unit_rows(gt[mask])[match_L]).sum(1)
+    if enc is not None:
+        out["encoder_cos_L"] = (unit_rows(enc.T) * unit_rows(gt[mask])[match_L]).sum(1)
         out["encoder_cos"] = float(out["encoder_cos_L"].mean())
 
     codes_m = None if codes is None else codes[:, mask]
