@@ -285,7 +285,7 @@ def test_jittable_cosine_summary_matches_the_host_metrics(data):
     import jax
 
     rng = np.random.default_rng(3)
-    dec = np.concatenate([data["gt"][:20] + 0.1 * rng.standard_normal((20, D)), rng.standard_normal((12, D))])
+    dec = np.concatenate([data["gt"][:20] + 0.02 * rng.standard_normal((20, D)), rng.standard_normal((12, D))])
     host = M.score_dictionary(dec, data["gt"])
     dev = jax.jit(M.cosine_summary_jax)(dec.astype(np.float32), data["gt"].astype(np.float32))
     for k, v in dev.items():
