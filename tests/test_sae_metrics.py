@@ -64,7 +64,7 @@ def test_perfect_dictionary(data):
     true_rate = (data["codes"] > 0).mean(0)
     assert r["l0"] == r["true_l0"] == pytest.approx((data["codes"] > 0).sum(1).mean())
     assert r["l0_ratio"] == 1.0
-    for k in ("precision", "recall", "f1", "accuracy"):
+    for k in ("precision", "recall", "f1", "accuracy", "f1_alive"):
         assert r[k] == 1.0, k
     assert r["encoder_cos"] == pytest.approx(1.0, abs=TOL)
     assert r["dead_latents"] == 0
@@ -134,6 +134,7 @@ def test_random_dictionary(data):
     sd_r = np.mean(np.sqrt(0.25 / (B * p_hat)))
     assert abs(r["precision"] - p_hat.mean()) <= 5 * sd_p
     assert abs(r["recall"] - 0.5) <= 5 * sd_r
+    assert r["f1_alive"] == r["f1"]  # no latent is dead
     assert r["f1"] < 2 * p_hat.max() * 0.5 / (p_hat.max() + 0.5) + 5 * (sd_p + sd_r)
     assert abs(r["l0"] - L / 2) <= 5 * math.sqrt(L * 0.25 / B)
     assert r["dead_latents"] == 0 and r["dense_latents"] == L
@@ -167,6 +168,7 @@ def test_permuted_sign_flipped_dictionary(data):
     kept = np.setdiff1d(np.arange(G), flipped)
     assert r["l0"] == pytest.approx((data["codes"][:, kept] > 0).sum(1).mean())
     assert r["f1"] == pytest.approx(f) and r["recall"] == pytest.approx(f)
+    assert r["f1_alive"] == 1.0  # the live latents are perfect detectors
     assert r["shrinkage"] == pytest.approx(1.0, abs=TOL)
     missing = (data["codes"][:, flipped] ** 2).sum()
     assert r["fvu"] == pytest.approx(missing / data["var"], rel=1e-9)

@@ -128,6 +128,8 @@ def test_sharkey22_full_size_ratio_2_reaches_the_regression_gate():
     src, params = train_reference_sae(cfg, n_dict=1024, alpha=0.6, steps=20_000)
     r = evaluate_reference_sae(src, cfg, params)
     print(M.format_table(r, definitions=False))
+    # Measured here (seed 0, 420 s on a loaded 2-core CPU): MMCS 0.9986, rec@0.9 1.000,
+    # rec@0.99 0.998, L0 7.8, 346/1024 dead, FVU 0.031.
     assert r["mmcs_recall"] >= 0.99
     assert r["rec@0.9"] >= 0.98
     assert r["dead_latents"] > 0  # the "dead latents once the dictionary exceeds the truth" signature

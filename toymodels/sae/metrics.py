@@ -52,6 +52,7 @@ METRIC_DOCS: dict[str, str] = {
     "recall": "mean_i TP_i/(TP_i+FN_i) (0/0 -> 0)",
     "f1": "mean_i 2 P_i R_i/(P_i+R_i) (0 when P_i+R_i = 0)",
     "accuracy": "mean_i (TP_i+TN_i)/B",
+    "f1_alive": "mean F1 over latents that fire on at least one sample (nan if none)",
     "shrinkage": "sum acts_bi·|d_i| / sum codes_bj over samples where latent i and its matched j both fire",
     "fvu": "sum_b |x_b - x̂_b|² / sum_b |x_b - mean x|²  (fraction of variance unexplained)",
     "explained_variance": "1 - fvu",
@@ -407,6 +408,8 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
         out.update(det)
         for k in ("precision", "recall", "f1", "accuracy"):
             out[k] = float(det[f"{k}_L"].mean())
+        alive = out["firing_rate_L"] > 0
+        out["f1_alive"] = float(det["f1_L"][alive].mean()) if alive.any() else math.nan
         out["shrinkage"] = shrinkage(acts, codes_m, dec, match_L)
         if parent_G is not None:
             parent = np.asarray(parent_G)
