@@ -562,3 +562,160 @@ __all__ = [
     "plot_dynamics",
     "plot_neuron_stack",
 ]
+
+
+# --- figs-b figures ---
+
+
+def plot_phase_map(
+    ax,
+    r_R,
+    p_P,
+    codes_PxR,
+    *,
+    phase_names,
+    phase_colors,
+    curves=(),
+    points=(),
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    legend: bool = True,
+    legend_loc: str = "lower left",
+    cell_ticks: bool = True,
+):
+    """One phase diagram panel: integer codes on log r × log p cells, with overlaid curves/points.
+
+    Args:
+      ax: target Axes.
+      r_R, p_P: cell centres (log-spaced), shapes (R,) and (P,).
+      codes_PxR: integer codes 0..K-1, shape (P, R).
+      phase_names, phase_colors: legend label and colour per code (length K).
+      curves: sequence of (x, y, label, style) to draw, e.g. a boundary p*(r) as "k--".
+      points: sequence of (x, y, label) markers (e.g. the triple point).
+      title, xlabel, ylabel: text.
+      legend: draw a legend of the codes present plus the labelled curves/points.
+      legend_loc: its location.
+      cell_ticks: ticks at (a thinned subset of) the cell centres, as plot_phase_diagram; False
+        keeps matplotlib's log decades (for fine grids).
+
+    Returns:
+      ax.
+    """
+    k = len(phase_names)
+    cmap = mcolors.ListedColormap(list(phase_colors)[:k])
+    norm = mcolors.BoundaryNorm(np.arange(k + 1) - 0.5, k)
+    xe, ye = _log_edges(r_R), _log_edges(p_P)
+    codes = np.asarray(codes_PxR)
+    ax.pcolormesh(xe, ye, codes, cmap=cmap, norm=norm)
+    handles = [Patch(facecolor=phase_colors[i], label=phase_names[i]) for i in range(k) if np.any(codes == i)]
+    for x, y, label, style in curves:
+        (line,) = ax.plot(x, y, style, lw=1.4, label=label)
+        if label:
+            handles.append(line)
+    for x, y, label in points:
+        h = ax.scatter([x], [y], marker="*", s=120, color="k", zorder=4, label=label)
+        if label:
+            handles.append(h)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(min(xe[0], xe[-1]), max(xe[0], xe[-1]))
+    ax.set_ylim(min(ye[0], ye[-1]), max(ye[0], ye[-1]))
+    if cell_ticks:
+        _cell_ticks(ax.xaxis, r_R)
+        _cell_ticks(ax.yaxis, p_P)
+    _labels(ax, title, xlabel, ylabel)
+    if legend:
+        ax.legend(handles=handles, loc=legend_loc, fontsize=7, framealpha=0.85)
+    return ax
+
+
+def plot_curves(
+    ax,
+    x_X,
+    ys,
+    *,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    logx: bool = False,
+    logy: bool = False,
+    styles=None,
+    vlines=(),
+    hlines=(),
+    legend_loc: str = "best",
+):
+    """Several curves over one x axis, with optional labelled guide lines.
+
+    Args:
+      ax: target Axes.
+      x_X: x values, shape (X,), shared by every curve (or a dict label -> x array).
+      ys: dict label -> y values, shape (X,); NaN entries leave gaps.
+      title, xlabel, ylabel: text.
+      logx, logy: log scales.
+      styles: dict label -> matplotlib format string (default: lines with markers).
+      vlines, hlines: sequences of (value, label) guide lines (dotted grey).
+      legend_loc: legend location.
+
+    Returns:
+      ax.
+    """
+    styles = styles or {}
+    for label, y in ys.items():
+        x = x_X[label] if isinstance(x_X, dict) else x_X
+        ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), styles.get(label, ".-"), label=label,
+                lw=1.2, ms=4)
+    for v, label in vlines:
+        ax.axvline(v, color="gray", ls=":", lw=1.0, label=label or None)
+    for v, label in hlines:
+        ax.axhline(v, color="gray", ls="--", lw=0.8, label=label or None)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    _labels(ax, title, xlabel, ylabel)
+    ax.legend(loc=legend_loc, fontsize=7)
+    return ax
+
+
+def plot_features_2d_sets(
+    ax,
+    W_2xF,
+    set_F,
+    *,
+    title: str = "",
+    lim: float = 1.5,
+    set_colors=("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b2"),
+    annotate: bool = True,
+):
+    """Feature directions of an m=2 model coloured by feature set (correlated-feature figures).
+
+    Args:
+      ax: target Axes.
+      W_2xF: weights, shape (2, n) (canonicalised by the caller if wanted).
+      set_F: integer set index of each feature, shape (n,).
+      title: text.
+      lim: axis half-width.
+      set_colors: colour per set.
+      annotate: write each feature's index beside its point.
+
+    Returns:
+      ax.
+    """
+    W = np.asarray(W_2xF, dtype=float)
+    sets = np.asarray(set_F)
+    theta = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(np.cos(theta), np.sin(theta), color="0.85", lw=0.8, zorder=0)
+    for i in range(W.shape[1]):
+        c = set_colors[int(sets[i]) % len(set_colors)]
+        ax.plot([0, W[0, i]], [0, W[1, i]], color=c, lw=1.6)
+        ax.scatter([W[0, i]], [W[1, i]], color=c, s=30, zorder=3)
+        if annotate:
+            ax.annotate(str(i), (W[0, i], W[1, i]), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=8)
+    return ax
