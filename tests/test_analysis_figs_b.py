@@ -60,3 +60,53 @@ def test_bisect_phase_change_recovers_the_closed_form_boundaries():
     # linear bisection of a step at 0.3
     x = P.bisect_phase_change(lambda x: (x > 0.3).astype(int), np.array([0.0]), np.array([1.0]), log=False)
     np.testing.assert_allclose(x, 0.3, atol=1e-9)
+
+
+# --- planar geometry and correlated sets
+
+from toymodels.analysis import planar  # noqa: E402
+
+
+def _polygon(k, radius=1.0, phase=0.3):
+    a = phase + 2 * np.pi * np.arange(k) / k
+    return radius * np.stack([np.cos(a), np.sin(a)])
+
+
+def test_canonicalize_2d_puts_anchor_on_x_and_keeps_gram():
+    a = np.deg2rad([10.0, 75.0, 170.0, 250.0, 300.0])  # an irregular pentagon, reflected
+    W = np.array([[1, 0], [0, -1]]) @ (1.1 * np.stack([np.cos(a), np.sin(a)]))
+    C = planar.canonicalize_2d(W, anchor=2)
+    np.testing.assert_allclose(C.T @ C, W.T @ W, atol=1e-12)
+    np.testing.assert_allclose(C[:, 2], [np.linalg.norm(W[:, 2]), 0], atol=1e-12)
+    ang = np.degrees(np.arctan2(C[1], C[0]))
+    ang = ang[np.abs(ang) > 1e-6]
+    assert ang[np.argmin(np.abs(ang))] > 0  # nearest neighbour above the x axis
+    # unrepresented anchor -> the largest-norm feature goes on +x
+    W2 = np.array([[0.1, 0.0, 0.0], [0.0, 2.0, -1.0]])
+    np.testing.assert_allclose(planar.canonicalize_2d(W2, anchor=0)[:, 1], [2.0, 0.0], atol=1e-12)
+
+
+def test_angular_room_of_regular_polygons_and_missing_features():
+    assert planar.angular_room(_polygon(5), 0) == pytest.approx(72.0)
+    assert planar.angular_room(_polygon(4), 3) == pytest.approx(90.0)
+    W = _polygon(5)
+    W[:, 1] *= 0.1  # drop neighbour 1: room of feature 0 = half of (72 + 144)
+    assert planar.angular_room(W, 0) == pytest.approx(108.0)
+    assert np.isnan(planar.angular_room(W, 1))
+
+
+def test_set_cosines_and_collapse_on_hand_built_geometries():
+    sets = planar.set_index(4, 2)
+    assert sets.tolist() == [0, 0, 1, 1]
+    assert planar.set_index(5, 2).tolist() == [0, 0, 1, 1, -1]
+    # correlated: sets orthogonal inside, antipodal across (x, y, -x, -y)
+    W = np.array([[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0]])
+    c = planar.set_cosines(W, sets)
+    np.testing.assert_allclose(c["within"], [0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(c["min_across_F"], -1.0)
+    # anticorrelated: each set antipodal
+    W = np.array([[1.0, -1.0, 0.0, 0.0], [0.0, 0.0, 1.0, -1.0]])
+    np.testing.assert_allclose(planar.set_cosines(W, sets)["within"], [-1.0, -1.0])
+    # collapse: set 0 merged, set 1 apart, set 2 unrepresented
+    W = np.array([[1.0, 0.98, 0.0, -1.0, 0.0, 0.01], [0.0, 0.2, 1.0, 0.0, 0.0, 0.0]])
+    assert planar.collapsed_sets(W, planar.set_index(6, 2)).tolist() == [1, 0, -1]
