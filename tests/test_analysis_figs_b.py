@@ -110,3 +110,12 @@ def test_set_cosines_and_collapse_on_hand_built_geometries():
     # collapse: set 0 merged, set 1 apart, set 2 unrepresented
     W = np.array([[1.0, 0.98, 0.0, -1.0, 0.0, 0.01], [0.0, 0.2, 1.0, 0.0, 0.0, 0.0]])
     assert planar.collapsed_sets(W, planar.set_index(6, 2)).tolist() == [1, 0, -1]
+
+
+def test_nearest_neighbour_finds_side_by_side_pairs():
+    a = np.deg2rad([0.0, 50.0, 120.0, 170.0, 240.0, 290.0])  # pairs (0,1), (2,3), (4,5) side by side
+    W = np.stack([np.cos(a), np.sin(a)])
+    assert planar.nearest_neighbour(W).tolist() == [1, 0, 3, 2, 5, 4]
+    W[:, 5] *= 0.1
+    nn = planar.nearest_neighbour(W)
+    assert nn[5] == -1 and nn[4] == 3

@@ -671,6 +671,10 @@ def plot_curves(
         ax.axhline(v, color="gray", ls="--", lw=0.8, label=label or None)
     if logx:
         ax.set_xscale("log")
+        if not isinstance(x_X, dict) and np.size(x_X) <= 40:
+            _cell_ticks(ax.xaxis, x_X)  # readable ticks at the data's x values
+        else:
+            ax.xaxis.set_minor_formatter(NullFormatter())
     if logy:
         ax.set_yscale("log")
     _labels(ax, title, xlabel, ylabel)
@@ -719,3 +723,14 @@ def plot_features_2d_sets(
     ax.set_yticks([])
     ax.set_title(title, fontsize=8)
     return ax
+
+
+def make_figure_rows(height_ratios, *, figsize=None):
+    """A constrained-layout Figure split into stacked sub-figures (rows with their own grids).
+
+    Returns:
+      (fig, subfigs): one SubFigure per entry of height_ratios; call ``subfig.subplots(...)``.
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    subfigs = fig.subfigures(len(height_ratios), 1, height_ratios=list(height_ratios))
+    return fig, list(np.ravel(subfigs))

@@ -137,3 +137,23 @@ def collapsed_sets(W_HxF, set_F, *, cos_threshold: float = 0.9, norm_threshold: 
         iu = np.triu_indices(len(members), 1)
         out.append(int(np.all(c[iu] > cos_threshold)))
     return np.array(out, dtype=int)
+
+
+def nearest_neighbour(W_HxF, *, norm_threshold: float = 0.5) -> np.ndarray:
+    """For each represented feature, the represented feature at the smallest angle to it (-1 for
+    unrepresented features or when no other feature is represented). Works in any m.
+
+    Args:
+      W_HxF: weights, shape (m, n).
+      norm_threshold: represented iff ‖W_i‖ > norm_threshold.
+
+    Returns:
+      int array, shape (n,).
+    """
+    U = _unit(W_HxF)
+    rep = np.linalg.norm(np.asarray(W_HxF, dtype=np.float64), axis=0) > norm_threshold
+    cos = U.T @ U
+    ok = rep[:, None] & rep[None, :] & ~np.eye(len(rep), dtype=bool)
+    cos = np.where(ok, cos, -np.inf)
+    out = np.argmax(cos, axis=1)
+    return np.where(rep & ok.any(1), out, -1)
