@@ -10,6 +10,8 @@
   set orthogonal (the sets antipodal to each other); anticorrelated features antipodal. The paper
   states no densities; the values follow ARENA's ranges (0.05–0.0025 correlated, 0.32–0.10
   anticorrelated), cut to the denser end to fit the CPU budget.
+* ``local-bases``: n=20 = 2 sets of 10 correlated features, m=10. Expected: each set an almost
+  orthogonal basis of the hidden space (WᵀW ≈ I within a set), the two sets interfering.
 * ``pca-collapse``: n=6 = 3 correlated pairs, m=2, 16 densities 0.02 → 1. Expected (spec 3.6
   table): no collapse at 1−S ≤ 0.05, one set collapsed to (a+b)/√2 by 0.15, two by 0.2, all by
   0.25–0.5, most PCA-like at ≥ 0.5. Also the source of figure 10's n=6 (3 × 2 correlated) panel.
@@ -66,6 +68,14 @@ PCA_COLLAPSE = SweepConfig(
 PCA_COLLAPSE_TINY = dataclasses.replace(PCA_COLLAPSE, name="pca-collapse-tiny", train=TINY_TRAIN,
                                         grid=GridConfig(density=(0.02, 0.2, 1.0), n_seeds=2))
 
+LOCAL_BASES = SweepConfig(
+    name="local-bases",
+    model=ModelConfig(kind="relu", n_features=20, n_hidden=10),
+    data=DataConfig(correlation="correlated", set_size=10),
+    train=TRAIN, grid=GridConfig(density=(0.1, 0.05), n_seeds=4))
+LOCAL_BASES_TINY = dataclasses.replace(LOCAL_BASES, name="local-bases-tiny", train=TINY_TRAIN,
+                                       grid=GridConfig(density=(0.05,), n_seeds=2))
+
 _TINY_NOTE = "Plumbing check: {}, 300 steps, 2 seeds."
 PRESETS = {
     "pentagon-deform": Preset(
@@ -95,6 +105,13 @@ PRESETS = {
         "pca-collapse", "Paper section 5: 3 correlated pairs (n=6), m=2, 16 densities 0.02 → 1, 10 seeds, "
         "20k steps × 256.", PCA_COLLAPSE, expected_runtime="see figures/12-pca-collapse.json (train_s)",
         expected_outcome="collapse of 1, 2, 3 pairs near 1−S = 0.05, 0.15, 0.25; PCA-like at >= 0.5"),
+    "local-bases": Preset(
+        "local-bases", "Paper section 5: 2 sets of 10 correlated features (n=20), m=10, 1−S ∈ {0.1, 0.05}, 4 seeds, "
+        "20k steps × 256.", LOCAL_BASES, expected_runtime="see figures/11-local-bases.json (train_s)",
+        expected_outcome="WᵀW close to the identity within each set; the two sets interfere"),
+    "local-bases-tiny": Preset("local-bases-tiny", _TINY_NOTE.format("1 density"), LOCAL_BASES_TINY,
+                               expected_runtime="a few seconds on a 2-core CPU",
+                               expected_outcome="runs end to end; too short to converge"),
     "pca-collapse-tiny": Preset("pca-collapse-tiny", _TINY_NOTE.format("3 densities"), PCA_COLLAPSE_TINY,
                                 expected_runtime="a few seconds on a 2-core CPU",
                                 expected_outcome="runs end to end; too short to converge"),
