@@ -7,8 +7,8 @@ Reads three sweeps (experiments/nonuniform.py), m=2, lowest-loss seed per densit
 * ``anticorrelated-2d``: n=4 = 2 sets of 2 anticorrelated features (paper convention). Expected:
   the two features of each set antipodal (cos ≈ −1).
 * ``pca-collapse`` (figure 12's sweep), its sparsest densities: n=6 = 3 sets of 2 correlated.
-  Expected: the features of a set side by side (each one's angular nearest neighbour is its
-  partner), "sometimes collapsed" (an optimisation failure, counted over seeds).
+  Expected: the features of a set side by side (each one's partner is one of its two angular
+  neighbours, analysis.planar.angular_neighbours), "sometimes collapsed" (an optimisation failure, counted over seeds).
 
 Cosines come from analysis.planar.set_cosines (features with ‖W_i‖ > 0.5).
 """
@@ -53,9 +53,9 @@ def draw(ctx: FigureContext) -> FigureOutput:
     corr_anti_ok = all(a.size == 4 and np.all(a <= ANTIPODAL_COS) for a in across_c)
     anti_ok = all(w.size == 2 and np.all(w <= ANTIPODAL_COS) for w in within_a)
     sparse6 = np.flatnonzero(p_6 <= N6_MAX_DENSITY)
-    nn = [planar.nearest_neighbour(W_6[i]) for i in sparse6]
-    partner = sets6 ^ 0  # set number per feature; the partner shares it
-    side_ok = [bool(np.all(nbr >= 0) and np.all(partner[nbr] == partner)) for nbr in nn]
+    # side by side: every feature's set partner is one of its two angular neighbours on the polygon
+    nbs = [planar.angular_neighbours(W_6[i]) for i in sparse6]
+    side_ok = [bool(np.all(nb >= 0) and np.all((sets6[nb] == sets6[:, None]).any(1))) for nb in nbs]
     # "sometimes collapsed": fraction of all seeds of the sparse n=6 cells with a collapsed pair
     W6_all = b_6.params["W_HxF"]
     collapsed_seeds = [[int((planar.collapsed_sets(W6_all[i, s], sets6) == 1).any()) for s in range(W6_all.shape[1])]
@@ -72,8 +72,8 @@ def draw(ctx: FigureContext) -> FigureOutput:
               across_c, corr_anti_ok, measured=f"most negative cross-set cos: {fmt(across_c)}"),
         claim(f"2 × 2 anticorrelated: the two features of each set are antipodal (cos ≤ {ANTIPODAL_COS})",
               within_a, anti_ok, measured=f"within-set cos per density {np.round(p_a, 3).tolist()}: {fmt(within_a)}"),
-        claim(f"3 × 2 correlated, 1−S ≤ {N6_MAX_DENSITY}: each feature's angular nearest neighbour is its set "
-              "partner (side by side) in the lowest-loss model", side_ok, bool(side_ok) and all(side_ok),
+        claim(f"3 × 2 correlated, 1−S ≤ {N6_MAX_DENSITY}: each feature's set partner is one of its two "
+              "angular neighbours (side by side) in the lowest-loss model", side_ok, bool(side_ok) and all(side_ok),
               measured=f"side by side at 1−S = {np.round(p_6[sparse6], 3).tolist()}: {side_ok}; seeds with a "
                        f"collapsed pair: {frac_collapsed:.0%}"),
     ]

@@ -112,10 +112,17 @@ def test_set_cosines_and_collapse_on_hand_built_geometries():
     assert planar.collapsed_sets(W, planar.set_index(6, 2)).tolist() == [1, 0, -1]
 
 
-def test_nearest_neighbour_finds_side_by_side_pairs():
-    a = np.deg2rad([0.0, 50.0, 120.0, 170.0, 240.0, 290.0])  # pairs (0,1), (2,3), (4,5) side by side
+
+def test_angular_neighbours_find_side_by_side_pairs_in_an_irregular_hexagon():
+    # pairs (0,1), (2,3), (4,5) side by side, the gaps between pairs narrower than within them
+    a = np.deg2rad([0.0, 60.0, 115.0, 175.0, 235.0, 300.0])
     W = np.stack([np.cos(a), np.sin(a)])
-    assert planar.nearest_neighbour(W).tolist() == [1, 0, 3, 2, 5, 4]
-    W[:, 5] *= 0.1
-    nn = planar.nearest_neighbour(W)
-    assert nn[5] == -1 and nn[4] == 3
+    nb = planar.angular_neighbours(W)
+    assert nb.tolist() == [[1, 5], [2, 0], [3, 1], [4, 2], [5, 3], [0, 4]]
+    sets = planar.set_index(6, 2)
+    partner_adjacent = [(sets[nb[i]] == sets[i]).any() for i in range(6)]
+    assert all(partner_adjacent)
+    W[:, 5] *= 0.1  # unrepresented feature drops out of the order
+    nb = planar.angular_neighbours(W)
+    assert nb[5].tolist() == [-1, -1] and nb[0].tolist() == [1, 4]
+    assert (planar.angular_neighbours(W[:, :2]) == -1).all()

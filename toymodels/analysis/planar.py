@@ -139,21 +139,26 @@ def collapsed_sets(W_HxF, set_F, *, cos_threshold: float = 0.9, norm_threshold: 
     return np.array(out, dtype=int)
 
 
-def nearest_neighbour(W_HxF, *, norm_threshold: float = 0.5) -> np.ndarray:
-    """For each represented feature, the represented feature at the smallest angle to it (-1 for
-    unrepresented features or when no other feature is represented). Works in any m.
+
+def angular_neighbours(W_2xF, *, norm_threshold: float = 0.5) -> np.ndarray:
+    """For each represented feature of an m=2 model, its two neighbours in angular order among
+    the represented features (counter-clockwise, clockwise); -1 for unrepresented features or
+    when fewer than two other features are represented. Features adjacent in this order sit
+    "side by side" on the polygon.
 
     Args:
-      W_HxF: weights, shape (m, n).
+      W_2xF: weights, shape (2, n).
       norm_threshold: represented iff ‖W_i‖ > norm_threshold.
 
     Returns:
-      int array, shape (n,).
+      int array, shape (n, 2).
     """
-    U = _unit(W_HxF)
-    rep = np.linalg.norm(np.asarray(W_HxF, dtype=np.float64), axis=0) > norm_threshold
-    cos = U.T @ U
-    ok = rep[:, None] & rep[None, :] & ~np.eye(len(rep), dtype=bool)
-    cos = np.where(ok, cos, -np.inf)
-    out = np.argmax(cos, axis=1)
-    return np.where(rep & ok.any(1), out, -1)
+    W = np.asarray(W_2xF, dtype=np.float64)
+    rep = np.flatnonzero(np.linalg.norm(W, axis=0) > norm_threshold)
+    out = np.full((W.shape[1], 2), -1)
+    if len(rep) < 3:
+        return out
+    order = rep[np.argsort(np.arctan2(W[1, rep], W[0, rep]))]
+    for k, i in enumerate(order):
+        out[i] = [order[(k + 1) % len(order)], order[k - 1]]
+    return out
