@@ -81,14 +81,14 @@ PRESETS = {
     "pentagon-deform": Preset(
         "pentagon-deform", "Paper section 5 (non-uniform superposition): n=5, m=2, I=1, 1−S=0.05; the last "
         "feature's density × ρ ∈ [0.2, 2.5] (12 log steps), 16 seeds, 20k steps × 256.",
-        PENTAGON_DEFORM, expected_runtime="see figures/09-pentagon-deform.json (train_s)",
+        PENTAGON_DEFORM, expected_runtime="87 s on a shared 2-core CPU (load average 8-15)",
         expected_outcome="continuous deformation; below ρ ≈ 0.4 two digons with the feature at 0"),
     "pentagon-deform-tiny": Preset("pentagon-deform-tiny", _TINY_NOTE.format("3 relative densities"),
                                    PENTAGON_DEFORM_TINY, expected_runtime="a few seconds on a 2-core CPU",
                                    expected_outcome="runs end to end; too short to converge"),
     "correlated-2d": Preset(
         "correlated-2d", "Paper section 5: 2 sets of 2 correlated features, m=2, 1−S ∈ {0.05, 0.025}, 10 seeds, "
-        "20k steps × 256.", CORRELATED_2D, expected_runtime="see figures/10-correlated-2d.json (train_s)",
+        "20k steps × 256.", CORRELATED_2D, expected_runtime="20 s on a shared 2-core CPU (load average 8-15)",
         expected_outcome="features of a set orthogonal; the two sets antipodal"),
     "correlated-2d-tiny": Preset("correlated-2d-tiny", _TINY_NOTE.format("1 density"), CORRELATED_2D_TINY,
                                  expected_runtime="a few seconds on a 2-core CPU",
@@ -96,18 +96,18 @@ PRESETS = {
     "anticorrelated-2d": Preset(
         "anticorrelated-2d", "Paper section 5: 2 sets of 2 anticorrelated features (paper convention), m=2, "
         "1−S ∈ {0.3, 0.2, 0.1}, 10 seeds, 20k steps × 256.", ANTICORRELATED_2D,
-        expected_runtime="see figures/10-correlated-2d.json (train_s)",
+        expected_runtime="28 s on a shared 2-core CPU (load average 8-15)",
         expected_outcome="the features of each set antipodal"),
     "anticorrelated-2d-tiny": Preset("anticorrelated-2d-tiny", _TINY_NOTE.format("1 density"),
                                      ANTICORRELATED_2D_TINY, expected_runtime="a few seconds on a 2-core CPU",
                                      expected_outcome="runs end to end; too short to converge"),
     "pca-collapse": Preset(
         "pca-collapse", "Paper section 5: 3 correlated pairs (n=6), m=2, 16 densities 0.02 → 1, 10 seeds, "
-        "20k steps × 256.", PCA_COLLAPSE, expected_runtime="see figures/12-pca-collapse.json (train_s)",
+        "20k steps × 256.", PCA_COLLAPSE, expected_runtime="68 s on a shared 2-core CPU (load average 8-15)",
         expected_outcome="collapse of 1, 2, 3 pairs near 1−S = 0.05, 0.15, 0.25; PCA-like at >= 0.5"),
     "local-bases": Preset(
         "local-bases", "Paper section 5: 2 sets of 10 correlated features (n=20), m=10, 1−S ∈ {0.1, 0.05}, 4 seeds, "
-        "20k steps × 256.", LOCAL_BASES, expected_runtime="see figures/11-local-bases.json (train_s)",
+        "20k steps × 256.", LOCAL_BASES, expected_runtime="30 s on a shared 2-core CPU (load average 8-15)",
         expected_outcome="WᵀW close to the identity within each set; the two sets interfere"),
     "local-bases-tiny": Preset("local-bases-tiny", _TINY_NOTE.format("1 density"), LOCAL_BASES_TINY,
                                expected_runtime="a few seconds on a 2-core CPU",

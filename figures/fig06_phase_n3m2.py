@@ -90,4 +90,5 @@ FIGURE = Figure(
     section="paper §4; spec 3.4, 4.2",
     paper_claim="four phases W⊥[0,0,1], W⊥[1,0,0], W⊥[0,1,1], W⊥[1,1,0]; the empirical diagram may also "
                 "show a triangle",
-    sweeps=lambda tiny: [PHASE_N3M2_TINY if tiny else PHASE_N3M2], draw=draw)
+    sweeps=lambda tiny: [PHASE_N3M2_TINY if tiny else PHASE_N3M2], draw=draw,
+    runtime_cpu="700 s training + 11 s drawing on a shared 2-core CPU (load average 8-15 from other helpers)")

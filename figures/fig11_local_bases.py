@@ -60,4 +60,5 @@ FIGURE = Figure(
     id="11", name="local-bases", title="Local almost-orthogonal bases (2 sets of 10 correlated features, m=10)",
     section="paper §5 (correlated features); spec 3.6",
     paper_claim="WᵀW close to the identity within each correlated set; the sets interfere with each other",
-    sweeps=lambda tiny: [LOCAL_BASES_TINY if tiny else LOCAL_BASES], draw=draw)
+    sweeps=lambda tiny: [LOCAL_BASES_TINY if tiny else LOCAL_BASES], draw=draw,
+    runtime_cpu="30 s training + 1 s drawing on a shared 2-core CPU (load average 8-15)")

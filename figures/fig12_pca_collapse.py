@@ -117,4 +117,5 @@ FIGURE = Figure(
     id="12", name="pca-collapse", title="Collapse of correlated pairs toward PCA (3 pairs, m=2)",
     section="paper §5 (correlated features); spec 3.6",
     paper_claim="collapse of 1, 2, 3 pairs near 1−S = 0.05, 0.15, 0.25; fully PCA-like at 1−S ≥ 0.5",
-    sweeps=lambda tiny: [PCA_COLLAPSE_TINY if tiny else PCA_COLLAPSE], draw=draw)
+    sweeps=lambda tiny: [PCA_COLLAPSE_TINY if tiny else PCA_COLLAPSE], draw=draw,
+    runtime_cpu="68 s training + 2 s drawing on a shared 2-core CPU (load average 8-15)")

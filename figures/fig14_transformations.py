@@ -93,4 +93,5 @@ FIGURE = Figure(
     section="paper §6 (learning dynamics); spec 3.7",
     paper_claim="a staged loss curve, each stage a simple geometric move; often starts PCA-like; usually ends in "
                 "an octahedron with features of different sets in antipodal pairs",
-    sweeps=lambda tiny: [TRANSFORMATIONS_TINY if tiny else TRANSFORMATIONS], draw=draw)
+    sweeps=lambda tiny: [TRANSFORMATIONS_TINY if tiny else TRANSFORMATIONS], draw=draw,
+    runtime_cpu="30 s training + 4 s drawing on a shared 2-core CPU (load average 8-15)")
