@@ -3,7 +3,8 @@
 Reads the ``phase-n3m2`` sweep (experiments/phase.py): an extra third feature of relative
 importance r (the other two at importance 1) × density 1−S, log-spaced, 10 seeds per cell. Each
 model is labelled with its configuration (analysis.config_n3m2: W⊥[0,0,1], W⊥[1,0,0], W⊥[1,1,0],
-W⊥[0,1,1], plus the triangle W⊥[1,1,1] the theory leaves out, and "other"); a cell's label is the
+W⊥[0,1,1], plus the triangle W⊥[1,1,1] and McGrath's "confused" same-sign pair that the theory
+leaves out, and "other"); a cell's label is the
 majority after discarding the highest-loss seed. Compared with theory_config_n3m2 (the four
 configurations) and, for the extra feature's phase, with theory_phase_n3m2.
 """
@@ -19,7 +20,7 @@ from toymodels import analysis, labels, plotting
 from toymodels.analysis.phases import CONFIG_NAMES, CONFIG_NAMES_EMPIRICAL
 from toymodels.report import phase_diagram_arrays
 
-CONFIG_COLORS = ("#d9d9d9", "#4c72b0", "#55a868", "#dd8452", "#8172b2", "#000000")
+CONFIG_COLORS = ("#d9d9d9", "#4c72b0", "#55a868", "#dd8452", "#8172b2", "#c44e52", "#000000")
 
 
 def draw(ctx: FigureContext) -> FigureOutput:
@@ -65,7 +66,7 @@ def draw(ctx: FigureContext) -> FigureOutput:
     n_seeds = len(bucket.axes["seed"])
     plotting.plot_phase_diagram(
         axes[:2], r, p, proto["phase"], theory_cfg, boundary_r=r_line, boundary_p=p_line, agreement=agree_cfg,
-        titles=(f"trained: configuration, majority of {n_seeds} seeds, worst dropped",
+        titles=(f"trained: majority of {n_seeds} seeds, worst dropped",
                 "theory (Wattenberg): optimal configuration"),
         xlabel=xlabel, ylabel=ylabel, phase_names=CONFIG_NAMES_EMPIRICAL, phase_colors=CONFIG_COLORS,
         boundary_label="analytic boundary")

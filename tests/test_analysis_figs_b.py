@@ -38,7 +38,8 @@ def _unit(deg):
     ([_unit(0), _unit(90), -_unit(90)], P.CONFIG_H_LAST),       # extra antipodal with normal 1
     ([_unit(90), _unit(0), -_unit(90)], P.CONFIG_H_LAST),       # extra antipodal with normal 0
     ([_unit(90), _unit(210), _unit(330)], P.CONFIG_TRIANGLE),   # W ⊥ [1,1,1]
-    ([_unit(0), _unit(10), _unit(90)], P.CONFIG_OTHER),         # two nearly parallel features
+    ([_unit(0), 0.45 * _unit(10), _unit(90)], P.CONFIG_CONFUSED),  # normals same-sign, extra dedicated
+    ([_unit(0), _unit(90), _unit(45)], P.CONFIG_OTHER),         # extra between the normals
 ])
 def test_config_n3m2_labels_each_configuration(cols, code):
     W = np.stack(cols, axis=1)

@@ -331,8 +331,9 @@ def agreement(
 # --- figs-b additions: grid-wide seed protocol, n=3 configuration labels, boundary bisection ---
 
 CONFIG_TRIANGLE = 4  # W ⊥ [1,1,1]: the three features at 120° (found empirically, not in the theory)
-CONFIG_OTHER = 5
-CONFIG_NAMES_EMPIRICAL = CONFIG_NAMES + ("triangle W⊥[1,1,1]", "other")
+CONFIG_CONFUSED = 5  # extra dedicated, the two normal features share a direction with the SAME sign
+CONFIG_OTHER = 6
+CONFIG_NAMES_EMPIRICAL = CONFIG_NAMES + ("triangle W⊥[1,1,1]", "normals same-sign (confused)", "other")
 
 
 def seed_protocol_grid(loss_GxS, phase_GxS, *, n_phases: int = 3) -> dict:
@@ -360,8 +361,8 @@ def seed_protocol_grid(loss_GxS, phase_GxS, *, n_phases: int = 3) -> dict:
     return res
 
 
-@jax.jit
-def config_n3m2(W_HxF, b_F=None):
+@functools.partial(jax.jit, static_argnames=("confused_cos", "confused_norm"))
+def config_n3m2(W_HxF, b_F=None, *, confused_cos: float = 0.9, confused_norm: float = 0.2):
     """Empirical configuration code of ONE n=3, m=2 model, feature 2 being the extra one.
 
     Built on :func:`toymodels.analysis.measures.feature_status` (s_i = status of feature i):
@@ -371,12 +372,17 @@ def config_n3m2(W_HxF, b_F=None):
     * CONFIG_H_FIRST (2): s_2 dedicated, s_0 and s_1 antipodal (W ⊥ [1,1,0]);
     * CONFIG_F (1): s_2 dedicated, one normal feature dedicated and the other not represented
       (W ⊥ [1,0,0]);
-    * CONFIG_TRIANGLE (4): all three represented in (non-antipodal) superposition (W ⊥ [1,1,1]);
-    * CONFIG_OTHER (5): anything else.
+    * CONFIG_TRIANGLE (4): all three represented in (non-antipodal) superposition with every
+      pairwise cosine < -1/4 (W ⊥ [1,1,1]; -1/2 for the regular triangle);
+    * CONFIG_CONFUSED (5): s_2 dedicated and the two normal features pointing the same way
+      (cos(W_0, W_1) > confused_cos, both norms > confused_norm): McGrath's "confused feature"
+      phase (paper section 4 comments), which the theory leaves out;
+    * CONFIG_OTHER (6): anything else.
 
     Args:
       W_HxF: weights, shape (2, 3).
       b_F: optional bias, shape (3,), passed to feature_status.
+      confused_cos, confused_norm: thresholds of CONFIG_CONFUSED.
 
     Returns:
       int32 scalar code.
@@ -385,13 +391,22 @@ def config_n3m2(W_HxF, b_F=None):
     NR, DED, SUP, ANT = measures.NOT_REPRESENTED, measures.DEDICATED, measures.SUPERPOSITION, measures.ANTIPODAL
     normals_antipodal = (s[0] == ANT) & (s[1] == ANT)
     one_dropped = ((s[0] == NR) & (s[1] == DED)) | ((s[0] == DED) & (s[1] == NR))
-    triangle = (s[0] == SUP) & (s[1] == SUP) & (s[2] == SUP)
+    W = measures._float(W_HxF)
+    norms = jnp.linalg.norm(W, axis=0)
+    U = W / jnp.maximum(norms, measures.NORM_EPS)[None, :]
+    cos = U.T @ U
+    n0, n1, cos01 = norms[0], norms[1], cos[0, 1]
+    # W ⊥ [1,1,1]: the three directions spread around the plane (pairwise cos = -1/2 when regular)
+    spread = (cos[0, 1] < -0.25) & (cos[0, 2] < -0.25) & (cos[1, 2] < -0.25)
+    triangle = (s[0] == SUP) & (s[1] == SUP) & (s[2] == SUP) & spread
+    confused = (s[2] == DED) & (cos01 > confused_cos) & (n0 > confused_norm) & (n1 > confused_norm)
     code = jnp.where(
         s[2] == NR, CONFIG_G,
         jnp.where(s[2] == ANT, CONFIG_H_LAST,
                   jnp.where((s[2] == DED) & normals_antipodal, CONFIG_H_FIRST,
                             jnp.where((s[2] == DED) & one_dropped, CONFIG_F,
-                                      jnp.where(triangle, CONFIG_TRIANGLE, CONFIG_OTHER)))))
+                                      jnp.where(triangle, CONFIG_TRIANGLE,
+                                                jnp.where(confused, CONFIG_CONFUSED, CONFIG_OTHER))))))
     return code.astype(jnp.int32)
 
 
@@ -461,6 +476,7 @@ __all__ = [
     "boundary_mask",
     "agreement",
     "CONFIG_TRIANGLE",
+    "CONFIG_CONFUSED",
     "CONFIG_OTHER",
     "CONFIG_NAMES_EMPIRICAL",
     "seed_protocol_grid",
