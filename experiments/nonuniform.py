@@ -30,7 +30,7 @@ import numpy as np
 from toymodels.config import DataConfig, GridConfig, ModelConfig, Preset, SweepConfig, TrainConfig
 
 TRAIN = TrainConfig(steps=20_000, batch_size=256, n_snapshots=12, eval_samples=65_536)
-TINY_TRAIN = TrainConfig(steps=300, batch_size=256, n_snapshots=4, eval_samples=4096)
+TINY_TRAIN = TrainConfig(steps=150, batch_size=128, n_snapshots=2, eval_samples=1024)
 
 PENTAGON_DEFORM = SweepConfig(
     name="pentagon-deform",

@@ -675,7 +675,8 @@ def plot_curves(
             _cell_ticks(ax.xaxis, x_X)  # readable ticks at the data's x values
         else:
             ax.xaxis.set_minor_formatter(NullFormatter())
-    if logy:
+    positive = [np.asarray(y, dtype=float) for y in ys.values()]
+    if logy and any(np.any(np.isfinite(y) & (y > 0)) for y in positive):  # an all-NaN plot stays linear
         ax.set_yscale("log")
     _labels(ax, title, xlabel, ylabel)
     ax.legend(loc=legend_loc, fontsize=7)
