@@ -53,7 +53,7 @@ PRESETS = {
         "phase-n2m1",
         "Paper section 4 phase diagram, n=2, m=1: 16 r × 16 densities (log, r ∈ [0.1, 10], 1−S ∈ [0.01, 1]) "
         "× 10 seeds × 25k steps of batch 256 (scaled down from 40 × 40 × 10 at batch 1,024).",
-        PHASE_N2M1, expected_runtime="see figures/04-phase-n2m1.json (train_s)",
+        PHASE_N2M1, expected_runtime="707 s on a shared 2-core CPU (load average 8-15)",
         expected_outcome="not represented (r<1, dense), dedicated (r>1, dense), superposition below "
                          "p*(r) = 4r/(2+5r) | 4/(5+2r); triple point (1, 4/7)"),
     "phase-n2m1-tiny": Preset(
