@@ -83,8 +83,10 @@ def draw(ctx: FigureContext) -> FigureOutput:
         lo, hi = TABLE_THRESHOLDS[k] / FACTOR, TABLE_THRESHOLDS[k] * FACTOR
         c = claim_between(f"{k + 1} pair(s) collapsed from 1−S ≈ {TABLE_THRESHOLDS[k]:g} on, i.e. at every "
                           f"denser cell (threshold within a factor {FACTOR:g}: [{lo:.3g}, {hi:.3g}])", t[k], lo, hi)
+        breaks = [f"{p:.3g}" for p, n_c in zip(density, n_collapsed) if p > first[k] and n_c < k + 1]
         claims.append(dataclasses.replace(c, measured=f"{c.measured} (first density with ≥ {k + 1} collapsed: "
-                                                      f"{first[k]:.3g})"))
+                                                      f"{first[k]:.3g}; denser cells with fewer: "
+                                                      f"{', '.join(breaks) or 'none'})"))
     claims.append(claim(f"fully PCA-like at 1−S ≥ {PCA_LIKE_FROM:g}: no represented pair kept apart in the "
                         "lowest-loss model", n_apart[dense], bool(dense.any()) and bool(np.all(n_apart[dense] == 0)),
                         measured=f"pairs kept apart {n_apart[dense].tolist()}, collapsed {n_collapsed[dense].tolist()}"
