@@ -50,8 +50,8 @@ def draw(ctx: FigureContext) -> FigureOutput:
         xlabel=X_LABEL, ylabel="D* = m / ‖W‖²_F", line_label="this run")
     nb_x = 20 ** np.linspace(0, 1, len(NBRUN_D_STAR))
     if not ctx.tiny:
-        plotting.plot_curves(ax, nb_x, [NBRUN_D_STAR], labels=["notebook re-run (paper_spec [NBrun])"],
-                             styles=["--"], logx=True,
+        plotting.plot_curves(ax, nb_x, {"notebook re-run (paper_spec [NBrun])": NBRUN_D_STAR},
+                             styles={"notebook re-run (paper_spec [NBrun])": "--"}, logx=True, cell_ticks=False,
                              title=ax.get_title(), xlabel=X_LABEL, ylabel="D* = m / ‖W‖²_F")
     ax.title.set_fontsize(8)
 

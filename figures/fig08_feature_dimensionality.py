@@ -37,7 +37,8 @@ def draw(ctx: FigureContext) -> FigureOutput:
         title=f"Feature dimensionality D_i · {labels.run_label(run.config)}",
         xlabel=X_LABEL, ylabel="D_i (points), D* (line)", line_label="D* = m/‖W‖²_F", points_label="D_i")
     ax.title.set_fontsize(8)
-    plotting.plot_curves(ax2, x, [D_sum / m], styles=["k-o"], logx=True, hlines=(0.98, 1.0, 1.02),
+    plotting.plot_curves(ax2, x, {"Σ_i D_i / m": D_sum / m}, styles={"Σ_i D_i / m": "k-o"}, logx=True,
+                         cell_ticks=False, hlines=[(0.98, ""), (1.0, ""), (1.02, "")],
                          title="Σ_i D_i / m (packing efficiency; dashed: 1 ± 2%)", xlabel=X_LABEL,
                          ylabel="Σ_i D_i / m")
     ax2.set_ylim(0.95, 1.05)

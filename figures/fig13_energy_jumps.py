@@ -63,8 +63,10 @@ def draw(ctx: FigureContext) -> FigureOutput:
     act, drop = corr["activity_T1"][used], corr["drop_T1"][used]
     scale = lambda v: v / np.max(np.abs(v)) if v.size and np.max(np.abs(v)) > 0 else v  # noqa: E731
     plotting.plot_curves(
-        ax2, mid_steps, [scale(act), scale(drop)], styles=["-o", "-s"], logx=True,
-        labels=["Σ_i |ΔD_i| per snapshot interval (scaled to max 1)", "relative loss drop (scaled to max 1)"],
+        ax2, mid_steps, {"Σ_i |ΔD_i| per snapshot interval (scaled to max 1)": scale(act),
+                         "relative loss drop (scaled to max 1)": scale(drop)},
+        styles={"Σ_i |ΔD_i| per snapshot interval (scaled to max 1)": "-o",
+                "relative loss drop (scaled to max 1)": "-s"}, logx=True, cell_ticks=False,
         title=f"Geometry moves vs loss drops (steps ≥ {MIN_STEP}); Pearson r = {corr['r']:.2f}",
         xlabel="training step", ylabel="scaled to max 1")
     ax2.title.set_fontsize(8)

@@ -51,8 +51,9 @@ def draw(ctx: FigureContext) -> FigureOutput:
 
     fig, (ax, ax2) = plotting.make_figure(1, 2, figsize=(11.5, 4.4))
     plotting.plot_curves(
-        ax, x, [rv, fpd], styles=["-o", "--s"], logx=True, hlines=(1.0,),
-        labels=["relative vulnerability (L′−L)/(L′₀−L₀)", "features per dimension ‖W‖²_F/m"],
+        ax, x, {"relative vulnerability (L′−L)/(L′₀−L₀)": rv, "features per dimension ‖W‖²_F/m": fpd},
+        styles={"relative vulnerability (L′−L)/(L′₀−L₀)": "-o", "features per dimension ‖W‖²_F/m": "--s"},
+        logx=True, cell_ticks=False, hlines=[(1.0, "")],
         title=f"Analytic attack, λ = {ATTACK_SCALE} × mean ‖x‖\n{labels.run_label(run.config)}",
         xlabel=X_LABEL, ylabel="ratio")
     ax.title.set_fontsize(8)

@@ -564,57 +564,183 @@ __all__ = [
 ]
 
 
-# --- figs-a figures ---
+# --- figs-b figures ---
+
+
+def plot_phase_map(
+    ax,
+    r_R,
+    p_P,
+    codes_PxR,
+    *,
+    phase_names,
+    phase_colors,
+    curves=(),
+    points=(),
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    legend: bool = True,
+    legend_loc: str = "lower left",
+    cell_ticks: bool = True,
+):
+    """One phase diagram panel: integer codes on log r × log p cells, with overlaid curves/points.
+
+    Args:
+      ax: target Axes.
+      r_R, p_P: cell centres (log-spaced), shapes (R,) and (P,).
+      codes_PxR: integer codes 0..K-1, shape (P, R).
+      phase_names, phase_colors: legend label and colour per code (length K).
+      curves: sequence of (x, y, label, style) to draw, e.g. a boundary p*(r) as "k--".
+      points: sequence of (x, y, label) markers (e.g. the triple point).
+      title, xlabel, ylabel: text.
+      legend: draw a legend of the codes present plus the labelled curves/points.
+      legend_loc: its location.
+      cell_ticks: ticks at (a thinned subset of) the cell centres, as plot_phase_diagram; False
+        keeps matplotlib's log decades (for fine grids).
+
+    Returns:
+      ax.
+    """
+    k = len(phase_names)
+    cmap = mcolors.ListedColormap(list(phase_colors)[:k])
+    norm = mcolors.BoundaryNorm(np.arange(k + 1) - 0.5, k)
+    xe, ye = _log_edges(r_R), _log_edges(p_P)
+    codes = np.asarray(codes_PxR)
+    ax.pcolormesh(xe, ye, codes, cmap=cmap, norm=norm)
+    handles = [Patch(facecolor=phase_colors[i], label=phase_names[i]) for i in range(k) if np.any(codes == i)]
+    for x, y, label, style in curves:
+        (line,) = ax.plot(x, y, style, lw=1.4, label=label)
+        if label:
+            handles.append(line)
+    for x, y, label in points:
+        h = ax.scatter([x], [y], marker="*", s=120, color="k", zorder=4, label=label)
+        if label:
+            handles.append(h)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(min(xe[0], xe[-1]), max(xe[0], xe[-1]))
+    ax.set_ylim(min(ye[0], ye[-1]), max(ye[0], ye[-1]))
+    if cell_ticks:
+        _cell_ticks(ax.xaxis, r_R)
+        _cell_ticks(ax.yaxis, p_P)
+    _labels(ax, title, xlabel, ylabel)
+    if legend:
+        ax.legend(handles=handles, loc=legend_loc, fontsize=7, framealpha=0.85)
+    return ax
 
 
 def plot_curves(
     ax,
-    x_L,
+    x_X,
     ys,
     *,
-    labels=None,
-    styles=None,
     title: str = "",
     xlabel: str = "",
     ylabel: str = "",
     logx: bool = False,
     logy: bool = False,
+    styles=None,
+    vlines=(),
     hlines=(),
-    hline_color: str = "#9b59b6",
+    legend_loc: str = "best",
+    cell_ticks: bool = True,
 ):
-    """Several curves over one x (e.g. vulnerability and features per dimension against 1/(1−S)).
+    """Several curves over one x axis, with optional labelled guide lines.
 
     Args:
       ax: target Axes.
-      x_L: shared x, shape (L,).
-      ys: sequence of y arrays, each shape (L,).
-      labels: one legend label per curve ("" or None leaves it out), or None.
-      styles: one matplotlib format string per curve (e.g. "k-o"), or None for the defaults.
+      x_X: x values, shape (X,), shared by every curve (or a dict label -> x array).
+      ys: dict label -> y values, shape (X,); NaN entries leave gaps.
       title, xlabel, ylabel: text.
       logx, logy: log scales.
-      hlines: y values of thin dashed guide lines.
-      hline_color: their colour.
+      styles: dict label -> matplotlib format string (default: lines with markers).
+      vlines, hlines: sequences of (value, label) guide lines (dotted grey).
+      legend_loc: legend location.
+      cell_ticks: on a log x axis with few points, put the ticks at the data's x values (False keeps
+        the axis's existing ticks, e.g. when adding a curve to a panel drawn by another function).
 
     Returns:
-      the list of Line2D artists, one per curve.
+      ax.
     """
-    x = np.asarray(x_L, dtype=float)
-    labels = [None] * len(ys) if labels is None else list(labels)
-    styles = ["-o"] * len(ys) if styles is None else list(styles)
-    for h in hlines:
-        ax.axhline(h, color=hline_color, lw=0.6, ls="--", alpha=0.6)
-    lines = []
-    for y, lab, st in zip(ys, labels, styles):
-        (line,) = ax.plot(x, np.asarray(y, dtype=float), st, ms=3, lw=1.2, label=lab or None)
-        lines.append(line)
+    styles = styles or {}
+    for label, y in ys.items():
+        x = x_X[label] if isinstance(x_X, dict) else x_X
+        ax.plot(np.asarray(x, dtype=float), np.asarray(y, dtype=float), styles.get(label, ".-"), label=label,
+                lw=1.2, ms=4)
+    for v, label in vlines:
+        ax.axvline(v, color="gray", ls=":", lw=1.0, label=label or None)
+    for v, label in hlines:
+        ax.axhline(v, color="gray", ls="--", lw=0.8, label=label or None)
     if logx:
         ax.set_xscale("log")
-    if logy:
+        if cell_ticks and not isinstance(x_X, dict) and np.size(x_X) <= 40:
+            _cell_ticks(ax.xaxis, x_X)  # readable ticks at the data's x values
+        else:
+            ax.xaxis.set_minor_formatter(NullFormatter())
+    positive = [np.asarray(y, dtype=float) for y in ys.values()]
+    if logy and any(np.any(np.isfinite(y) & (y > 0)) for y in positive):  # an all-NaN plot stays linear
         ax.set_yscale("log")
-    if any(labels):
-        ax.legend(fontsize=7)
     _labels(ax, title, xlabel, ylabel)
-    return lines
+    ax.legend(loc=legend_loc, fontsize=7)
+    return ax
+
+
+def plot_features_2d_sets(
+    ax,
+    W_2xF,
+    set_F,
+    *,
+    title: str = "",
+    lim: float = 1.5,
+    set_colors=("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b2"),
+    annotate: bool = True,
+):
+    """Feature directions of an m=2 model coloured by feature set (correlated-feature figures).
+
+    Args:
+      ax: target Axes.
+      W_2xF: weights, shape (2, n) (canonicalised by the caller if wanted).
+      set_F: integer set index of each feature, shape (n,).
+      title: text.
+      lim: axis half-width.
+      set_colors: colour per set.
+      annotate: write each feature's index beside its point.
+
+    Returns:
+      ax.
+    """
+    W = np.asarray(W_2xF, dtype=float)
+    sets = np.asarray(set_F)
+    theta = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(np.cos(theta), np.sin(theta), color="0.85", lw=0.8, zorder=0)
+    for i in range(W.shape[1]):
+        c = set_colors[int(sets[i]) % len(set_colors)]
+        ax.plot([0, W[0, i]], [0, W[1, i]], color=c, lw=1.6)
+        ax.scatter([W[0, i]], [W[1, i]], color=c, s=30, zorder=3)
+        if annotate:
+            ax.annotate(str(i), (W[0, i], W[1, i]), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title, fontsize=8)
+    return ax
+
+
+def make_figure_rows(height_ratios, *, figsize=None):
+    """A constrained-layout Figure split into stacked sub-figures (rows with their own grids).
+
+    Returns:
+      (fig, subfigs): one SubFigure per entry of height_ratios; call ``subfig.subplots(...)``.
+    """
+    fig = Figure(figsize=figsize, layout="constrained")
+    subfigs = fig.subfigures(len(height_ratios), 1, height_ratios=list(height_ratios))
+    return fig, list(np.ravel(subfigs))
+
+
+# --- figs-a figures ---
 
 
 def plot_scatter(
@@ -660,4 +786,4 @@ def plot_scatter(
     return sc
 
 
-__all__ += ["plot_curves", "plot_scatter"]
+__all__ += ["plot_phase_map", "plot_curves", "plot_features_2d_sets", "make_figure_rows", "plot_scatter"]

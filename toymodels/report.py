@@ -123,29 +123,55 @@ def _plots(run, bucket, best_W, best_b, best_m, names, out: Path) -> None:
         plotting.save_figure(fig, out / f"neurons-b{bucket.index}.png")
 
 
+def phase_diagram_arrays(bucket, *, focus_feature: int = -1) -> dict | None:
+    """Empirical and theoretical phase grids of a phase-diagram bucket (paper section 4).
+
+    For an n=2, m=1 or n=3, m=2 ReLU-output bucket whose axes are density × relative_importance ×
+    seed (the extra feature = the focus feature = the last one), returns numpy arrays:
+
+    * ``density_P``, ``relative_importance_R``;
+    * ``phase_PxRxS``: the extra feature's phase per seed (analysis.phase_grid, with the bias);
+    * ``loss_PxRxS``: final eval loss per seed;
+    * ``empirical_PxR``: majority phase after discarding the highest-loss seed (the paper's
+      protocol), ``fractions_PxRxK`` the kept seeds' phase fractions, ``best_PxR`` the phase of
+      the lowest-loss seed;
+    * ``theory_PxR``: Wattenberg's analytic phase (theory_phase_n2m1 / theory_phase_n3m2);
+    * ``agreement`` (paper protocol vs theory) and ``agreement_best`` (best seed vs theory).
+
+    Returns None for any other bucket.
+    """
+    n, m = bucket.model["n_features"], bucket.model["n_hidden"]
+    if list(bucket.axes) != ["density", "relative_importance", "seed"] or (n, m) not in ((2, 1), (3, 2)):
+        return None
+    if focus_feature % n != n - 1 or bucket.model["kind"] != "relu":
+        return None
+    W, b = _weights(bucket)
+    phase_PxRxS = np.asarray(analysis.phase_grid(W, b, feature=-1))
+    loss_PxRxS = np.asarray(bucket.metrics["eval_loss"], dtype=float)
+    protocol = analysis.seed_protocol_grid(loss_PxRxS, phase_PxRxS, n_phases=len(analysis.PHASE_NAMES))
+    p = np.asarray(bucket.axes["density"], dtype=float)
+    r = np.asarray(bucket.axes["relative_importance"], dtype=float)
+    theory_fn = analysis.theory_phase_n2m1 if n == 2 else analysis.theory_phase_n3m2
+    theory = np.asarray(theory_fn(p[:, None], r[None, :]))
+    return {"density_P": p, "relative_importance_R": r, "phase_PxRxS": phase_PxRxS, "loss_PxRxS": loss_PxRxS,
+            "empirical_PxR": protocol["phase"], "fractions_PxRxK": protocol["fractions_GxP"],
+            "best_PxR": protocol["best_phase"], "theory_PxR": theory,
+            "agreement": analysis.agreement(protocol["phase"], theory),
+            "agreement_best": analysis.agreement(protocol["best_phase"], theory)}
+
+
 def _phase_plot(run, bucket, out: Path) -> str | None:
     """Empirical phase of the focus feature beside Wattenberg's theory (n=2,m=1 or n=3,m=2 grids
     over relative_importance × density). Empirical phase per cell: majority after discarding the
     highest-loss seed (paper section 4). Returns a summary line."""
     from toymodels import plotting
 
-    n, m = bucket.model["n_features"], bucket.model["n_hidden"]
-    axes = list(bucket.axes)
-    if axes != ["density", "relative_importance", "seed"] or (n, m) not in ((2, 1), (3, 2)):
+    arrays = phase_diagram_arrays(bucket, focus_feature=run.config.grid.focus_feature)
+    if arrays is None:
         return None
-    if run.config.grid.focus_feature % n != n - 1 or bucket.model["kind"] != "relu":
-        return None
-    W, b = _weights(bucket)
-    phase_PxRxS = np.asarray(analysis.phase_grid(W, b, feature=-1))
-    loss_PxRxS = bucket.metrics["eval_loss"]
-    protocol = [[analysis.seed_protocol(loss_PxRxS[i, j], phase_PxRxS[i, j]) for j in range(phase_PxRxS.shape[1])]
-                for i in range(phase_PxRxS.shape[0])]
-    empirical = np.array([[int(c["phase"]) for c in row] for row in protocol])
-    p = np.asarray(bucket.axes["density"])
-    r = np.asarray(bucket.axes["relative_importance"])
-    theory_fn = analysis.theory_phase_n2m1 if n == 2 else analysis.theory_phase_n3m2
-    theory = np.asarray(theory_fn(p[:, None], r[None, :]))
-    agree = analysis.agreement(empirical, theory)
+    n = bucket.model["n_features"]
+    p, r = arrays["density_P"], arrays["relative_importance_R"]
+    empirical, theory, agree = arrays["empirical_PxR"], arrays["theory_PxR"], arrays["agreement"]
     r_line = np.geomspace(r.min(), r.max(), 200)
     fig, axs = plotting.make_figure(1, 2, figsize=(9, 4))
     plotting.plot_phase_diagram(axs, r, p, empirical, theory, boundary_r=r_line,

@@ -328,6 +328,130 @@ def agreement(
     return float(np.sum((E == T) & keep) / n) if n else float("nan")
 
 
+# --- figs-b additions: grid-wide seed protocol, n=3 configuration labels, boundary bisection ---
+
+CONFIG_TRIANGLE = 4  # W ⊥ [1,1,1]: the three features at 120° (found empirically, not in the theory)
+CONFIG_CONFUSED = 5  # extra dedicated, the two normal features share a direction with the SAME sign
+CONFIG_OTHER = 6
+CONFIG_NAMES_EMPIRICAL = CONFIG_NAMES + ("triangle W⊥[1,1,1]", "normals same-sign (confused)", "other")
+
+
+def seed_protocol_grid(loss_GxS, phase_GxS, *, n_phases: int = 3) -> dict:
+    """:func:`seed_protocol` over arbitrary leading grid axes G (the seed axis last).
+
+    Args:
+      loss_GxS: final loss per seed, shape (*G, S).
+      phase_GxS: integer phase (or configuration) codes, shape (*G, S).
+      n_phases: number of codes (length of ``fractions``).
+
+    Returns:
+      dict of numpy arrays, each of shape G (``fractions_GxP`` has a trailing axis of n_phases):
+      ``phase`` (majority after discarding the highest-loss seed), ``fractions_GxP``,
+      ``mean_phase``, ``mean_loss``, ``best_phase``, ``best_loss``, ``best_seed``.
+    """
+    loss = np.asarray(loss_GxS, dtype=np.float32)
+    phase = np.asarray(phase_GxS)
+    if loss.shape != phase.shape:
+        raise ValueError(f"loss and phase shapes differ: {loss.shape} vs {phase.shape}")
+    grid, S = loss.shape[:-1], loss.shape[-1]
+    fn = jax.vmap(lambda l, c: seed_protocol(l, c, n_phases=n_phases))
+    out = fn(loss.reshape(-1, S), phase.reshape(-1, S))
+    res = {k: np.asarray(v).reshape(grid + np.asarray(v).shape[1:]) for k, v in out.items()}
+    res["fractions_GxP"] = res.pop("fractions_P")
+    return res
+
+
+@functools.partial(jax.jit, static_argnames=("confused_cos", "confused_norm"))
+def config_n3m2(W_HxF, b_F=None, *, confused_cos: float = 0.9, confused_norm: float = 0.2):
+    """Empirical configuration code of ONE n=3, m=2 model, feature 2 being the extra one.
+
+    Built on :func:`toymodels.analysis.measures.feature_status` (s_i = status of feature i):
+
+    * CONFIG_G (0): s_2 not represented (W ⊥ [0,0,1]);
+    * CONFIG_H_LAST (3): s_2 antipodal (the extra feature pairs with a normal one, W ⊥ [0,1,1]);
+    * CONFIG_H_FIRST (2): s_2 dedicated, s_0 and s_1 antipodal (W ⊥ [1,1,0]);
+    * CONFIG_F (1): s_2 dedicated, one normal feature dedicated and the other not represented
+      (W ⊥ [1,0,0]);
+    * CONFIG_TRIANGLE (4): all three represented in (non-antipodal) superposition with every
+      pairwise cosine < -1/4 (W ⊥ [1,1,1]; -1/2 for the regular triangle);
+    * CONFIG_CONFUSED (5): s_2 dedicated and the two normal features pointing the same way
+      (cos(W_0, W_1) > confused_cos, both norms > confused_norm): McGrath's "confused feature"
+      phase (paper section 4 comments), which the theory leaves out;
+    * CONFIG_OTHER (6): anything else.
+
+    Args:
+      W_HxF: weights, shape (2, 3).
+      b_F: optional bias, shape (3,), passed to feature_status.
+      confused_cos, confused_norm: thresholds of CONFIG_CONFUSED.
+
+    Returns:
+      int32 scalar code.
+    """
+    s = measures.feature_status(W_HxF, b_F)
+    NR, DED, SUP, ANT = measures.NOT_REPRESENTED, measures.DEDICATED, measures.SUPERPOSITION, measures.ANTIPODAL
+    normals_antipodal = (s[0] == ANT) & (s[1] == ANT)
+    one_dropped = ((s[0] == NR) & (s[1] == DED)) | ((s[0] == DED) & (s[1] == NR))
+    W = measures._float(W_HxF)
+    norms = jnp.linalg.norm(W, axis=0)
+    U = W / jnp.maximum(norms, measures.NORM_EPS)[None, :]
+    cos = U.T @ U
+    n0, n1, cos01 = norms[0], norms[1], cos[0, 1]
+    # W ⊥ [1,1,1]: the three directions spread around the plane (pairwise cos = -1/2 when regular)
+    spread = (cos[0, 1] < -0.25) & (cos[0, 2] < -0.25) & (cos[1, 2] < -0.25)
+    triangle = (s[0] == SUP) & (s[1] == SUP) & (s[2] == SUP) & spread
+    confused = (s[2] == DED) & (cos01 > confused_cos) & (n0 > confused_norm) & (n1 > confused_norm)
+    code = jnp.where(
+        s[2] == NR, CONFIG_G,
+        jnp.where(s[2] == ANT, CONFIG_H_LAST,
+                  jnp.where((s[2] == DED) & normals_antipodal, CONFIG_H_FIRST,
+                            jnp.where((s[2] == DED) & one_dropped, CONFIG_F,
+                                      jnp.where(triangle, CONFIG_TRIANGLE,
+                                                jnp.where(confused, CONFIG_CONFUSED, CONFIG_OTHER))))))
+    return code.astype(jnp.int32)
+
+
+def config_grid_n3m2(W_GxHxF, b_GxF=None):
+    """:func:`config_n3m2` over arbitrary leading grid axes G; returns int32 codes of shape G."""
+    W = jnp.asarray(W_GxHxF)
+    grid = W.shape[:-2]
+    W_N = W.reshape((-1,) + W.shape[-2:])
+    if b_GxF is None:
+        out = jax.vmap(lambda w: config_n3m2(w, None))(W_N)
+    else:
+        out = jax.vmap(config_n3m2)(W_N, jnp.asarray(b_GxF).reshape((-1, W.shape[-1])))
+    return np.asarray(out).reshape(grid)
+
+
+def bisect_phase_change(phase_fn, lo_N, hi_N, *, n_iter: int = 60, log: bool = True) -> np.ndarray:
+    """Where a label function changes value between lo and hi, for N independent 1-D problems.
+
+    Bisection (in log space when ``log``): the returned x satisfies phase_fn(x⁻) = phase_fn(lo)
+    and phase_fn(x⁺) ≠ phase_fn(lo) to ~2^-n_iter relative precision. Used to read the phase
+    boundaries off the analytic phase functions numerically (paper section 4, spec 4.2).
+
+    Args:
+      phase_fn: vectorised function x_N -> integer labels_N (e.g. ``lambda p: theory(p, r_N)``).
+      lo_N, hi_N: bracket ends, shape (N,), with phase_fn(lo) != phase_fn(hi) for every entry.
+      n_iter: bisection steps.
+      log: bisect log x (positive brackets) instead of x.
+
+    Returns:
+      x_N, float64, the change points. NaN where the bracket has no change.
+    """
+    lo = np.asarray(lo_N, dtype=np.float64).copy()
+    hi = np.asarray(hi_N, dtype=np.float64).copy()
+    f = (lambda x: np.asarray(phase_fn(x)))
+    label_lo = f(lo)
+    ok = label_lo != f(hi)
+    for _ in range(n_iter):
+        mid = np.sqrt(lo * hi) if log else (lo + hi) / 2
+        same = f(mid) == label_lo
+        lo = np.where(same, mid, lo)
+        hi = np.where(same, hi, mid)
+    x = np.sqrt(lo * hi) if log else (lo + hi) / 2
+    return np.where(ok, x, np.nan)
+
+
 __all__ = [
     "PHASE_NOT_REPRESENTED",
     "PHASE_DEDICATED",
@@ -351,4 +475,12 @@ __all__ = [
     "seed_protocol",
     "boundary_mask",
     "agreement",
+    "CONFIG_TRIANGLE",
+    "CONFIG_CONFUSED",
+    "CONFIG_OTHER",
+    "CONFIG_NAMES_EMPIRICAL",
+    "seed_protocol_grid",
+    "config_n3m2",
+    "config_grid_n3m2",
+    "bisect_phase_change",
 ]
