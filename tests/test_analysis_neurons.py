@@ -58,3 +58,28 @@ def test_abs_roles_of_the_exact_solution_are_invariant_to_rescaling():
     # a neuron read out negatively has a negative path weight
     roles = N.abs_neuron_roles(W1, -W2)
     assert np.all(np.asarray(roles["path_H"]) < 0)
+
+
+def test_asymmetric_motif_of_the_paper_and_its_inhibitor():
+    # neuron 0: in [2, -1/2] on features (0, 1), out [1/2, 2]: the paper's asymmetric motif.
+    # neuron 1: fires on x0 > 0 and writes -3 into output 1 (the inhibitor).
+    # neuron 2: a plain ReLU(-x1) neuron (not a motif).
+    W1 = np.array([[2.0, -0.5, 0.0], [1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
+    W2 = np.array([[0.5, 0.0, 0.0], [2.0, -3.0, 1.0], [0.0, 0.0, 0.0]])
+    out = {k: np.asarray(v) for k, v in N.abs_asymmetric_motif(W1, W2).items()}
+    np.testing.assert_array_equal(out["is_motif_H"], [True, False, False])
+    assert out["primary_H"][0] == 0 and out["secondary_H"][0] == 1
+    np.testing.assert_allclose([out["in_ratio_H"][0], out["out_ratio_H"][0]], [4.0, 4.0], rtol=1e-6)
+    assert out["has_inhibitor_H"][0] and out["inhibitor_H"][0] == 1
+    # symmetric read-out (no reciprocal scaling) is not the motif; nor are same-sign inputs
+    W2_sym = W2.copy()
+    W2_sym[:, 0] = [1.0, 1.0, 0.0]
+    assert not np.asarray(N.abs_asymmetric_motif(W1, W2_sym)["is_motif_H"])[0]
+    W1_same = W1.copy()
+    W1_same[0, 1] = 0.5
+    assert not np.asarray(N.abs_asymmetric_motif(W1_same, W2)["is_motif_H"])[0]
+    # without the inhibiting neuron the motif stands alone
+    W2_noinh = W2.copy()
+    W2_noinh[1, 1] = 0.0
+    out = N.abs_asymmetric_motif(W1, W2_noinh)
+    assert not bool(np.asarray(out["has_inhibitor_H"])[0]) and int(np.asarray(out["inhibitor_H"])[0]) == -1

@@ -101,4 +101,63 @@ def abs_neuron_roles(W1_HxF, W2_FxH):
             "path_H": jnp.abs(w_H) * readout_H}
 
 
-__all__ = ["carried_features", "privileged_regime", "abs_neuron_roles"]
+@functools.partial(jax.jit, static_argnames=("min_ratio", "min_path", "min_inhibition"))
+def abs_asymmetric_motif(W1_HxF, W2_FxH, *, min_ratio: float = 2.0, min_path: float = 0.5,
+                         min_inhibition: float = 0.5):
+    """The |x| model's asymmetric superposition motif, neuron by neuron (paper section 8).
+
+    The paper's example: one neuron stores two features with in-weights like [2, −½] and reads
+    them out with reciprocal weights [½, 2], so both path weights W₁·W₂ are ±1 (it computes
+    ReLU(x_i) for one feature and ReLU(−x_j) for the other). Firing on x_i it writes positive
+    interference 2·2 = 4 x_i into output j; a second neuron that also fires on x_i with a
+    negative read-out into j inhibits it, turning it into negative interference that the output
+    ReLU removes.
+
+    For neuron k: primary feature i = argmax |W₁[k, ·]|; secondary j = the other feature with the
+    largest |path weight| |W₁[k, j]·W₂[j, k]|. Neuron k is an asymmetric motif when
+
+    * the input signs of i and j are opposite,
+    * both are read out positively (W₂[i, k] > 0, W₂[j, k] > 0) with |path| ≥ min_path,
+    * in_ratio = |W₁[k, i] / W₁[k, j]| ≥ min_ratio and out_ratio = W₂[j, k] / W₂[i, k] ≥ min_ratio.
+
+    Its interference into output j when feature i fires is q = |W₁[k, i]|·W₂[j, k] > 0. Neuron
+    k' ≠ k inhibits it when it fires on the same sign of x_i (s·W₁[k', i] > 0, s = sign W₁[k, i])
+    and s·W₁[k', i]·W₂[j, k'] ≤ −min_inhibition·q.
+
+    Args:
+      W1_HxF: input weights, shape (m, n).
+      W2_FxH: output weights, shape (n, m).
+      min_ratio, min_path, min_inhibition: thresholds above.
+
+    Returns:
+      dict of (m,) arrays: ``primary_H``, ``secondary_H`` (feature indices), ``in_ratio_H``,
+      ``out_ratio_H``, ``is_motif_H`` (bool), ``inhibitor_H`` (index of the strongest inhibiting
+      neuron, −1 if none qualifies), ``has_inhibitor_H`` (bool, only meaningful where is_motif).
+    """
+    W1, W2 = measures._float(W1_HxF), measures._float(W2_FxH)
+    m, n = W1.shape
+    ks = jnp.arange(m)
+    P_HxF = W1 * W2.T  # path weights
+    i_H = jnp.argmax(jnp.abs(W1), axis=1)
+    masked = jnp.where(jax.nn.one_hot(i_H, n, dtype=bool), -jnp.inf, jnp.abs(P_HxF))
+    j_H = jnp.argmax(masked, axis=1)
+    a_H, c_H = W1[ks, i_H], W1[ks, j_H]
+    ri_H, rj_H = W2[i_H, ks], W2[j_H, ks]
+    in_ratio = jnp.abs(a_H) / jnp.maximum(jnp.abs(c_H), 1e-12)
+    out_ratio = rj_H / jnp.where(ri_H > 0, ri_H, jnp.inf)
+    is_motif = ((jnp.sign(a_H) * jnp.sign(c_H) < 0) & (ri_H > 0) & (rj_H > 0)
+                & (jnp.abs(a_H * ri_H) >= min_path) & (jnp.abs(c_H * rj_H) >= min_path)
+                & (in_ratio >= min_ratio) & (out_ratio >= min_ratio))
+    s_H = jnp.sign(a_H)
+    q_H = jnp.abs(a_H) * rj_H
+    # contribution of neuron k' to output j_k when x_{i_k} fires with the sign neuron k reads
+    fires_KxH = s_H[:, None] * W1[:, i_H].T > 0  # [k, k']
+    contrib_KxH = s_H[:, None] * W1[:, i_H].T * W2[j_H, :]  # [k, k']: s·W1[k', i_k]·W2[j_k, k']
+    contrib_KxH = jnp.where(fires_KxH & ~jnp.eye(m, dtype=bool), contrib_KxH, jnp.inf)
+    best_K = jnp.argmin(contrib_KxH, axis=1)
+    has_inh = contrib_KxH[ks, best_K] <= -min_inhibition * q_H
+    return {"primary_H": i_H, "secondary_H": j_H, "in_ratio_H": in_ratio, "out_ratio_H": out_ratio,
+            "is_motif_H": is_motif, "inhibitor_H": jnp.where(has_inh, best_K, -1), "has_inhibitor_H": has_inh}
+
+
+__all__ = ["carried_features", "privileged_regime", "abs_neuron_roles", "abs_asymmetric_motif"]
