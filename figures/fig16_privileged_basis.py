@@ -52,21 +52,21 @@ def draw(ctx: FigureContext) -> FigureOutput:
 
     L = len(density)
     fig, axes = plotting.make_figure(2, L, figsize=(2.1 * L, 5.0), squeeze=False)
-    vlim = float(np.abs(W_PxHxF).max())
     for p in range(L):
         W, r = W_PxHxF[p], regimes[p]
         order = np.asarray(analysis.neuron_order_by_importance(W, importance))
-        plotting.plot_interference(axes[0, p], W[order], vlim=vlim,
+        plotting.plot_interference(axes[0, p], W[order], vlim=float(max(np.abs(W).max(), 1e-9)),
                                    title=f"{labels.density_label(density[p])}\n{int(r['n_mono'])} mono, "
                                          f"{int(r['n_poly'])} poly", xlabel="feature",
                                    ylabel="neuron" if p == 0 else "")
         axes[0, p].set_yticks(np.arange(W.shape[0]))
         axes[0, p].set_yticklabels([str(k) for k in order])
+        axes[0, p].set_xticks(np.arange(0, W.shape[1], 2))
         plotting.plot_neuron_stack(axes[1, p], W, neuron_order_H=order, feature_values_F=importance,
                                    xlabel="neuron", ylabel="weight (colour = importance)" if p == 0 else "",
                                    title=f"{int(r['features_in_poly'])} feat. in poly")
     fig.suptitle(labels.run_label(run.config) + " · lowest-loss seed per level\ntop: W (rows = neurons, "
-                 "ordered by the importance of their largest feature); bottom: neuron stack plot", fontsize=9)
+                 "ordered by the importance of their largest feature; colours ±max|W| per panel); bottom: neuron stack plot", fontsize=9)
 
     claims = []
     for target, mono, poly, in_poly, text in REGIMES:
@@ -108,4 +108,5 @@ FIGURE = Figure(
     section="paper §7; spec 3.9 (32 seeds per level instead of the paper's 1,000)",
     paper_claim="ReLU hidden layer, n=10, m=5: 5 monosemantic neurons when dense → a 3-in-2 code → more "
                 "features per neuron → all polysemantic, each feature a pair of neurons at 1−S ≤ 0.04",
-    sweeps=lambda tiny: [PRIVILEGED_TINY if tiny else PRIVILEGED], draw=draw)
+    sweeps=lambda tiny: [PRIVILEGED_TINY if tiny else PRIVILEGED], draw=draw,
+    runtime_cpu="855 s on a shared 2-core CPU (load average 5-14 from other jobs)")
