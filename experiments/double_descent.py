@@ -24,7 +24,7 @@ import dataclasses
 from toymodels.config import DataConfig, GridConfig, ModelConfig, Preset, SweepConfig, TrainConfig
 
 DD_SIZES = (3, 5, 8, 12, 20, 30, 50, 80, 120, 200, 300, 500, 1000, 2000)
-DD_SIZES_TINY = (3, 30, 300)
+DD_SIZES_TINY = (3, 100)
 
 DD_BASE = SweepConfig(
     name="double-descent",
@@ -50,7 +50,7 @@ def dd_configs(tiny: bool = False) -> list[SweepConfig]:
 
 
 _MID = dd_configs()[DD_SIZES.index(30)]
-_TINY = dd_configs(tiny=True)[1]
+_TINY = dd_configs(tiny=True)[-1]
 
 PRESETS = {
     "double-descent-T30": Preset(
@@ -61,6 +61,6 @@ PRESETS = {
         _MID, expected_runtime="about 10 s on a shared 2-core CPU",
         expected_outcome="the intermediate regime: neither a T-gon nor a pentagon; test loss at its bump"),
     "double-descent-tiny": Preset(
-        "double-descent-tiny", "Plumbing check of one double-descent cell: n=50, T=30, 300 steps.", _TINY,
+        "double-descent-tiny", "Plumbing check of one double-descent cell: n=50, T=100, 300 steps.", _TINY,
         expected_runtime="about 3 s on a 2-core CPU", expected_outcome="runs end to end; too short to converge"),
 }

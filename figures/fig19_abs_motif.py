@@ -82,4 +82,5 @@ FIGURE = Figure(
     section="paper §8 (asymmetric superposition); spec 3.10 (ARENA's n=10, m=10, 1−S=0.35)",
     paper_claim="a neuron stores two features with in-weights like [2, −½] and reads out [½, 2]; a second neuron "
                 "inhibits the feature that would get positive interference",
-    sweeps=lambda tiny: [ABS_MOTIF_TINY if tiny else ABS_MOTIF], draw=draw)
+    sweeps=lambda tiny: [ABS_MOTIF_TINY if tiny else ABS_MOTIF], draw=draw,
+    runtime_cpu="55 s on a shared 2-core CPU (load average 5-14)")

@@ -110,7 +110,7 @@ def draw(ctx: FigureContext) -> FigureOutput:
         pax[j].set_yticks([])
     plotting.plot_vs_dataset_size(pax[-1], T_N, [("‖W‖_F", mean["normW_S"], None, None),
                                                  ("‖b‖", mean["normb_S"], None, None)],
-                                  title="weight norms (mean over seeds)", xlabel="T")
+                                  title="norms (seed mean)", xlabel="dataset size T")
     fig.suptitle(f"Double descent, scaled: {labels.model_label(cfg.model)} · 1−S = {density:g}, normalised x · "
                  f"{cfg.train.steps} full-batch AdamW steps (warmup {cfg.train.warmup_steps} + cosine) · "
                  f"{S} seeds per T · panels: seed 0", fontsize=9)
@@ -171,4 +171,5 @@ FIGURE = Figure(
     section="Henighan et al. 2023; spec 5.1 (scaled: n=200, 1−S=0.05, 15k steps)",
     paper_claim="m=2: small T — the training points form a T-gon (features messy); large T — a pentagon of "
                 "features; a test-loss bump in between",
-    sweeps=lambda tiny: dd_configs(tiny), draw=draw)
+    sweeps=lambda tiny: dd_configs(tiny), draw=draw,
+    runtime_cpu="640 s of training (14 sweeps) + ~60 s drawing on a shared 2-core CPU (load average 5-14)")
