@@ -93,4 +93,5 @@ FIGURE = Figure(
     section="paper §8 (superposition vs sparsity, |x| model); spec 3.10",
     paper_claim="n=100, m=40: monosemantic down to 1−S=0.3, a few polysemantic neurons at 0.1, more and more "
                 "below, all highly polysemantic at 0.001; important features' neurons monosemantic longest",
-    sweeps=lambda tiny: [ABS_SWEEP_TINY if tiny else ABS_SWEEP], draw=draw)
+    sweeps=lambda tiny: [ABS_SWEEP_TINY if tiny else ABS_SWEEP], draw=draw,
+    runtime_cpu="292 s on a shared 2-core CPU (load average 5-14)")
