@@ -65,7 +65,7 @@ PRESETS = {
     "abs-basic": Preset(
         "abs-basic", "Paper figure (target 17): the |x| model with n=3 features and m=6 neurons, dense "
         "inputs, 10 seeds; each feature should get a ReLU(x_i) and a ReLU(-x_i) neuron.",
-        ABS_BASIC, expected_runtime="about 60 s on a shared 2-core CPU",
+        ABS_BASIC, expected_runtime="18 s on a shared 2-core CPU",
         expected_outcome="6 monosemantic neurons, one of each sign per feature, read out with weight +1"),
     "abs-basic-tiny": Preset(
         "abs-basic-tiny", "Plumbing check of abs-basic: 2 seeds, 300 steps.", ABS_BASIC_TINY,
@@ -73,7 +73,7 @@ PRESETS = {
     "abs-sweep": Preset(
         "abs-sweep", "Paper figure (target 18): the |x| model, n=100, m=40, importance 0.8^i, at "
         "1-S in {1, .3, .1, .03, .01, .003, .001}, 20k steps, one model per level.",
-        ABS_SWEEP, expected_runtime="about 5 min on a shared 2-core CPU",
+        ABS_SWEEP, expected_runtime="292 s on a shared 2-core CPU (busy)",
         expected_outcome="monosemantic neurons down to 0.3, first polysemantic ones at 0.1, all "
                          "polysemantic at 0.001"),
     "abs-sweep-tiny": Preset(
@@ -82,7 +82,7 @@ PRESETS = {
     "abs-motif": Preset(
         "abs-motif", "Paper figure (target 19): the |x| model, n=10, m=10, importance 0.8^i, "
         "1-S=0.35 (ARENA's setting), 20 seeds.",
-        ABS_MOTIF, expected_runtime="about 2 min on a shared 2-core CPU",
+        ABS_MOTIF, expected_runtime="55 s on a shared 2-core CPU (busy)",
         expected_outcome="an asymmetric neuron: in-weights like [2, -1/2], out-weights like [1/2, 2]"),
     "abs-motif-tiny": Preset(
         "abs-motif-tiny", "Plumbing check of abs-motif: 2 seeds, 300 steps.", ABS_MOTIF_TINY,

@@ -58,7 +58,7 @@ PRESETS = {
         "One cell of the double-descent study (target 20): n=200, 1-S=0.05, normalised x, m=2, a fixed "
         "dataset of T=30 examples, 15k full-batch AdamW steps (warmup 750 + cosine), 4 seeds. The "
         "whole T sweep is trained by `toymodels figures 20`.",
-        _MID, expected_runtime="about 10 s on a shared 2-core CPU",
+        _MID, expected_runtime="26 s on a shared 2-core CPU (busy)",
         expected_outcome="the intermediate regime: neither a T-gon nor a pentagon; test loss at its bump"),
     "double-descent-tiny": Preset(
         "double-descent-tiny", "Plumbing check of one double-descent cell: n=50, T=100, 300 steps.", _TINY,

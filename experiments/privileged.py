@@ -38,7 +38,7 @@ PRESETS = {
         "privileged",
         "Paper figure (target 16): ReLU hidden-layer model, n=10, m=5, importance 0.75^i, 8 "
         "densities 0.75..0.01, 32 seeds each (the paper: 1000), lowest-loss seed shown.",
-        PRIVILEGED, expected_runtime="about 6 min on a shared 2-core CPU",
+        PRIVILEGED, expected_runtime="855 s on a shared 2-core CPU (busy: load 5-14)",
         expected_outcome="5 monosemantic neurons at 0.75; 3 + a 3-in-2 code at 0.35; more features "
                          "per neuron as 1-S falls; all polysemantic at <= 0.07"),
     "privileged-tiny": Preset(

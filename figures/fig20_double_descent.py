@@ -27,6 +27,7 @@ from toymodels import analysis, labels, plotting, sweep, train
 SMALL_T_MAX = 8  # the memorising (T-gon) regime checked at T <= 8
 LARGE_T_MIN = 1000  # the generalising (pentagon) regime checked at T >= 1000
 PANEL_T = (3, 5, 12, 30, 120, 2000)
+_NONE = "no dataset size of this regime in the sweep"
 
 
 def training_sets(cfg) -> np.ndarray:
@@ -65,7 +66,7 @@ def _per_T(run) -> dict:
     out["structure_S"] = [analysis.geometry_summary(W_SxHxF[s], b_SxF[s])["model_structure"]
                           for s in range(len(W_SxHxF))]
     # the regenerated set must be the one trained on: its final full-batch loss matches the log
-    recomputed = [float(jnp.mean((X_SxTxF[s] - jax.nn.relu(X_SxTxF[s] @ W_SxHxF[s].T @ W_SxHxF[s] + b_SxF[s])) ** 2))
+    recomputed = [float(np.mean((X_SxTxF[s] - np.maximum(X_SxTxF[s] @ W_SxHxF[s].T @ W_SxHxF[s] + b_SxF[s], 0.0)) ** 2))
                   for s in range(len(W_SxHxF))]
     out["train_recomputed_S"] = n * np.array(recomputed)
     return out
@@ -122,18 +123,20 @@ def draw(ctx: FigureContext) -> FigureOutput:
     claims = [
         claim(f"T ≤ {SMALL_T_MAX}: the training points' hidden vectors form a T-gon — mean D_t = m/T ± 10%",
               tgon_ratio, bool(small) and all(0.9 <= r <= 1.1 for r in tgon_ratio),
-              "D_t·T/m = " + ", ".join(f"{r:.3f} (T={T_N[i]})" for r, i in zip(tgon_ratio, small))),
+              "D_t·T/m = " + (", ".join(f"{r:.3f} (T={T_N[i]})" for r, i in zip(tgon_ratio, small)) or _NONE)),
         claim(f"T ≤ {SMALL_T_MAX}: data dimensionality high, features low — mean D_t > mean top-5 feature D_i",
               [[float(mean["D_data_S"][i]), float(mean["D_feat5_S"][i])] for i in small],
               bool(small) and all(mean["D_data_S"][i] > mean["D_feat5_S"][i] for i in small),
-              ", ".join(f"T={T_N[i]}: {mean['D_data_S'][i]:.3f} vs {mean['D_feat5_S'][i]:.3f}" for i in small)),
+              ", ".join(f"T={T_N[i]}: {mean['D_data_S'][i]:.3f} vs {mean['D_feat5_S'][i]:.3f}" for i in small)
+              or _NONE),
         claim(f"T ≥ {LARGE_T_MIN}: the features form a pentagon (geometry_summary) in at least {S - 1} of {S} seeds",
               pent, bool(large) and all(p >= S - 1 for p in pent),
-              ", ".join(f"T={T_N[i]}: {p}/{S}" for p, i in zip(pent, large))),
+              ", ".join(f"T={T_N[i]}: {p}/{S}" for p, i in zip(pent, large)) or _NONE),
         claim(f"T ≥ {LARGE_T_MIN}: feature dimensionality high, data low — mean top-5 feature D_i > mean D_t",
               [[float(mean["D_feat5_S"][i]), float(mean["D_data_S"][i])] for i in large],
               bool(large) and all(mean["D_feat5_S"][i] > mean["D_data_S"][i] for i in large),
-              ", ".join(f"T={T_N[i]}: {mean['D_feat5_S'][i]:.3f} vs {mean['D_data_S'][i]:.3f}" for i in large)),
+              ", ".join(f"T={T_N[i]}: {mean['D_feat5_S'][i]:.3f} vs {mean['D_data_S'][i]:.3f}" for i in large)
+              or _NONE),
     ]
     if peak["has_peak"]:
         k = peak["peak_index"]
@@ -155,6 +158,12 @@ def draw(ctx: FigureContext) -> FigureOutput:
                         f"{rule_T:.0f}), within a factor 3", gen_T,
                         gen_T is not None and rule_T / 3 <= gen_T <= 3 * rule_T,
                         f"first T with test loss < 0.99: {gen_T}"))
+    rec_NxS = np.stack([d["train_recomputed_S"] for d in rows])
+    log_NxS = np.stack([d["train_S"] for d in rows])
+    err = float(np.max(np.abs(rec_NxS - log_NxS) - 1e-2 * log_NxS))
+    claims.append(claim("the regenerated training sets are the ones trained on: final full-batch loss recomputed "
+                        "from them = the logged training loss (within 1% + 1e-4)", err, err <= 1e-4,
+                        f"max |recomputed − logged| − 1%·logged = {err:.2g}"))
     data = {"T_N": T_N, "test_N": test_N, "test_sem_N": sem_N, "train_N": train_N,
             "test_NxS": np.stack([d["test_S"] for d in rows]), "train_NxS": np.stack([d["train_S"] for d in rows]),
             "train_recomputed_NxS": np.stack([d["train_recomputed_S"] for d in rows]),
