@@ -43,6 +43,6 @@ PRESETS = {
                          "per neuron as 1-S falls; all polysemantic at <= 0.07"),
     "privileged-tiny": Preset(
         "privileged-tiny", "Plumbing check of the privileged-basis study: 3 densities, 2 seeds, 300 steps.",
-        PRIVILEGED_TINY, expected_runtime="about 3 s on a 2-core CPU",
+        PRIVILEGED_TINY, expected_runtime="6-11 s on a busy shared 2-core CPU (mostly compilation)",
         expected_outcome="runs end to end; too short to converge"),
 }
