@@ -787,3 +787,104 @@ def plot_scatter(
 
 
 __all__ += ["plot_phase_map", "plot_curves", "plot_features_2d_sets", "make_figure_rows", "plot_scatter"]
+
+
+# --- figs-c figures ---
+
+
+def plot_features_and_points_2d(
+    ax,
+    W_2xF,
+    h_Tx2,
+    *,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    lim: float | None = None,
+    feature_color: str = "#4c72b0",
+    point_color: str = "#dd8452",
+    feature_label: str = "",
+    point_label: str = "",
+):
+    """An m=2 model's feature directions (segments from the origin) and the hidden vectors of its
+    training points (dots): the double-descent panels of Henighan et al. 2023 (paper_spec 5.1).
+
+    Args:
+      ax: target Axes.
+      W_2xF: weights, shape (2, n); every column is drawn (unused features sit at the origin).
+      h_Tx2: hidden vectors h_t = W x_t of the training set, shape (T, 2).
+      title, xlabel, ylabel, feature_label, point_label: text (empty labels stay out of the legend).
+      lim: axis half-width; None fits the largest feature or point (with 10% margin).
+      feature_color, point_color: styling.
+
+    Returns:
+      ax.
+    """
+    W = np.asarray(W_2xF, dtype=float)
+    h = np.asarray(h_Tx2, dtype=float)
+    segs = np.stack([np.zeros_like(W.T), W.T], axis=1)  # (n, 2 points, 2 coords)
+    from matplotlib.collections import LineCollection
+
+    ax.add_collection(LineCollection(segs, colors=feature_color, linewidths=1.2, alpha=0.8,
+                                     label=feature_label or None))
+    ax.scatter(h[:, 0], h[:, 1], s=8, color=point_color, zorder=3, label=point_label or None)
+    if lim is None:
+        r = max(float(np.abs(W).max(initial=0)), float(np.abs(h).max(initial=0)), 1e-6)
+        lim = 1.1 * r
+    ax.set_xlim(-lim, lim)
+    ax.set_ylim(-lim, lim)
+    ax.set_aspect("equal")
+    if feature_label or point_label:
+        ax.legend(fontsize=6, loc="upper right")
+    _labels(ax, title, xlabel, ylabel)
+    return ax
+
+
+def plot_vs_dataset_size(
+    ax,
+    T_N,
+    series,
+    *,
+    title: str = "",
+    xlabel: str = "",
+    ylabel: str = "",
+    logy: bool = False,
+    mark_x=None,
+    mark_label: str = "",
+):
+    """Curves against dataset size T on a log x-axis (double descent, paper_spec 5.1).
+
+    Args:
+      ax: target Axes.
+      T_N: dataset sizes, shape (N,).
+      series: list of (label, y_N, yerr_N or None, style dict or None); y may hold NaN (gaps).
+      title, xlabel, ylabel: text.
+      logy: log y-axis.
+      mark_x: draw a dotted vertical line at this T (e.g. the test-loss peak), or None.
+      mark_label: its legend label.
+
+    Returns:
+      ax.
+    """
+    T = np.asarray(T_N, dtype=float)
+    for label, y, yerr, style in series:
+        kw = {"marker": "o", "ms": 3, "lw": 1.2}
+        kw.update(style or {})
+        if yerr is None:
+            ax.plot(T, np.asarray(y, dtype=float), label=label or None, **kw)
+        else:
+            ax.errorbar(T, np.asarray(y, dtype=float), yerr=np.asarray(yerr, dtype=float), capsize=2,
+                        label=label or None, **kw)
+    if mark_x is not None:
+        ax.axvline(float(mark_x), color="k", ls=":", lw=1.0, label=mark_label or None)
+    ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    if any(s[0] for s in series) or mark_label:
+        ax.legend(fontsize=7)
+    _labels(ax, title, xlabel, ylabel)
+    return ax
+
+
+
+__all__ += ["plot_features_and_points_2d", "plot_vs_dataset_size"]
