@@ -196,6 +196,7 @@ def test_tied_encoder_is_decoder_transpose():
     assert "W_enc_DxL" not in V.init_params(cfg, 2, 3, jax.random.key(0))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant", ["relu_l1", "relu_l1_april", "topk", "batchtopk", "jumprelu",
                                      "jumprelu_tanh", "gated", "matryoshka"])
 def test_every_variant_inits_and_has_finite_gradients(variant):
