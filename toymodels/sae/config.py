@@ -149,6 +149,8 @@ def _nonneg(x) -> bool:
 
 def validate(cfg: SAESweepConfig) -> None:
     """Raise ConfigError naming the first field outside its allowed range."""
+    from toymodels.sae.sources import validate as validate_source
+    validate_source(cfg.source)
     s, t, g = cfg.sae, cfg.train, cfg.grid
     _check(s.variant in VARIANTS, "sae.variant", s.variant, f"one of {VARIANTS}")
     _check(s.mse in ("mean", "sum"), "sae.mse", s.mse, "'mean' or 'sum'")
