@@ -55,8 +55,8 @@ def test_bad_value_is_one_line_exit_2_and_writes_nothing(args, field, tmp_path, 
 
 
 def test_bad_k_for_topk_family_and_unknown_preset(tmp_path, capsys):
-    assert main(["sae", "wrongL0-tiny", "--results-dir", str(tmp_path), "--grid.coef", "2.5"]) == 2
-    assert "positive integer k" in capsys.readouterr().err
+    assert main(["sae", "wrongL0-tiny", "--results-dir", str(tmp_path), "--grid.coef", "0"]) == 2
+    assert "positive k" in capsys.readouterr().err
     assert main(["sae", "no-such-study"]) == 2
     err = capsys.readouterr().err
     assert "unknown SAE preset" in err and "sharkey-tiny" in err

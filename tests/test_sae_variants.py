@@ -109,6 +109,9 @@ def test_batchtopk_batch_rule_and_threshold_inference():
     # k = 1, B = 2: the 2 largest of all six h values are 2.3 and 1.55, both in row 1
     _, info = run(cfg, params(), 1)
     np.testing.assert_allclose(np.asarray(info.f_BxL), [[0, 0, 0], [0, 2.3, 1.55]], atol=1e-6)
+    # fractional k: k·B = 0.5·2 = 1 entry of the whole batch survives
+    _, info_half = run(cfg, params(), 0.5)
+    np.testing.assert_allclose(np.asarray(info_half.f_BxL), [[0, 0, 0], [0, 2.3, 0]], atol=1e-6)
     a = V.update_aux(cfg, aux(), info)
     np.testing.assert_allclose(float(a.threshold), 1.55, rtol=1e-6)  # first update: min positive
     a2 = V.update_aux(cfg, a, info._replace(f_BxL=jnp.array([[0.5, 0, 0], [0, 0, 0]])))

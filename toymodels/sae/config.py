@@ -107,7 +107,8 @@ class SAEGridConfig:
     """The axes of an SAE sweep: coef × seed inside a compiled call, dictionary size as buckets."""
 
     coef: tuple[float, ...] = (0.3,)
-    """λ for relu_l1/relu_l1_april/jumprelu/jumprelu_tanh/gated; k for topk/batchtopk/matryoshka."""
+    """λ for relu_l1/relu_l1_april/jumprelu/jumprelu_tanh/gated; k for topk (an integer) and
+    batchtopk/matryoshka (mean active latents per sample; may be fractional, k·B per batch)."""
     dict_ratio: tuple[float, ...] = (1.0,)
     """n_latents = round(ratio × number of ground-truth directions); one bucket per value."""
     n_latents: tuple[int, ...] = ()
@@ -182,9 +183,11 @@ def validate(cfg: SAESweepConfig) -> None:
     _check(t.n_calls >= 1, "train.n_calls", t.n_calls, ">= 1")
     _check(len(g.coef) >= 1, "grid.coef", g.coef, "at least one value")
     for i, v in enumerate(g.coef):
-        if s.variant in K_VARIANTS:
+        if s.variant == "topk":
             _check(_pos(v) and float(v).is_integer(), f"grid.coef[{i}]", v,
-                   f"a positive integer k for variant {s.variant}")
+                   "a positive integer k for variant topk")
+        elif s.variant in K_VARIANTS:
+            _check(_pos(v), f"grid.coef[{i}]", v, f"a positive k (mean active latents) for variant {s.variant}")
         else:
             _check(_nonneg(v), f"grid.coef[{i}]", v, "finite and >= 0")
     for i, v in enumerate(g.dict_ratio):

@@ -452,14 +452,14 @@ def _sharkey(name, desc, source, steps, ratios, alphas, runtime, outcome, seeds=
 
 
 _TOY_ARMS = (
-    Arm("relu_l1", "relu_l1", (0.003, 0.01, 0.03, 0.1)),
-    Arm("relu_l1_april", "relu_l1_april", (0.003, 0.01, 0.03, 0.1)),
+    Arm("relu_l1", "relu_l1", (0.01, 0.03, 0.1, 0.3, 1.0)),
+    Arm("relu_l1_april", "relu_l1_april", (0.01, 0.03, 0.1, 0.3, 1.0)),
     Arm("topk", "topk", (1.0, 2.0)),
-    Arm("batchtopk", "batchtopk", (1.0, 2.0)),
-    Arm("jumprelu", "jumprelu", (0.001, 0.01, 0.1)),
-    Arm("jumprelu_tanh", "jumprelu_tanh", (0.001, 0.01, 0.1), sae=(("threshold_init", 0.1),)),
-    Arm("gated", "gated", (0.003, 0.01, 0.03, 0.1)),
-    Arm("matryoshka", "matryoshka", (1.0, 2.0), sae=(("prefixes", (0.4, 1.0)),)),
+    Arm("batchtopk", "batchtopk", (0.25, 0.5, 1.0)),
+    Arm("jumprelu", "jumprelu", (0.01, 0.1, 0.3, 1.0)),
+    Arm("jumprelu_tanh", "jumprelu_tanh", (0.03, 0.1, 0.3, 1.0), sae=(("threshold_init", 0.1),)),
+    Arm("gated", "gated", (0.01, 0.03, 0.1, 0.3, 1.0)),
+    Arm("matryoshka", "matryoshka", (0.25, 0.5, 1.0), sae=(("prefixes", (0.4, 1.0)),)),
 )
 _TOY_BASE = SAESweepConfig(
     name="tms", sae=SAEConfig(mse="sum", dead_steps=500),

@@ -139,7 +139,7 @@ def topk_mask(h_BxL: jax.Array, k) -> jax.Array:
 def batch_topk_mask(h_BxL: jax.Array, k) -> jax.Array:
     """1 where h is among the k·B largest entries of the whole batch (BatchTopK)."""
     b, n = h_BxL.shape
-    kb = jnp.clip(jnp.round(k).astype(jnp.int32) * b, 1, b * n)
+    kb = jnp.clip(jnp.round(k * b).astype(jnp.int32), 1, b * n)  # k may be fractional: k·B in total
     kth = jnp.take(jnp.sort(h_BxL.reshape(-1)), b * n - kb)
     return (h_BxL >= kth).astype(h_BxL.dtype)
 
