@@ -483,7 +483,7 @@ _add(_sharkey(
 _add(_sharkey(
     "sharkey-core", "The part of the full-size Sharkey sweep that fits a CPU: ratio {1, 2} × α {0.3, 0.6, 1}.",
     SHARKEY22, 20_000, (1.0, 2.0), (0.3, 0.6, 1.0),
-    "see docs/sae_recovery.md (measured on a shared 2-core CPU)",
+    "1,816 s wall on a 2-core CPU shared with ~6 other jobs (docs/sae_recovery.md)",
     "ratio 2, α 0.6: MMCS ≈ 0.99, rec@0.9 ≈ 0.99, ~40% dead; ratio 1: MMCS ≤ 0.9"))
 _add(_sharkey(
     "sharkey-small", "Sharkey sweep at a quarter size: d=64, 128 GT features, 10k steps; α 0.03…3 × ratio {0.5, 1, 2, 4}.",
@@ -492,17 +492,18 @@ _add(_sharkey(
 _add(_sharkey(
     "sharkey-tiny", "Sharkey sweep at tiny size (d=32, 64 GT features, E[L0]=3, 2000 steps): ratio {1, 2} × α {0.03, 0.3, 1, 3}.",
     dataclasses.replace(SHARKEY22_SMALL, d=32, n_gt=64, mean_l0=3.0), 2000, (1.0, 2.0), (0.03, 0.3, 1.0, 3.0),
-    "about 10-40 s on a 2-core CPU (compile-dominated)", "ratio 2, α 1: rec@0.9 ≥ 0.9; α 0.03: dense codes, low recovery"))
+    "149 s wall / 25 s CPU-user on a 2-core CPU shared with ~6 other jobs (compile-dominated)", "ratio 2, α 1: rec@0.9 ≥ 0.9; α 0.03: dense codes, low recovery"))
 
 _add(SAEStudy(
     "tms-5-2", "Toy model → SAE: the n=5, m=2 pentagon (1−S = 0.05, importance 0.9^i, best of 5 seeds); "
     "every SAE variant at 5 and 10 latents, 2 seeds, resampling at 1.5k/3k steps.",
-    "toy", dataclasses.replace(_TOY_BASE, name="tms-5-2"), "see docs/sae_recovery.md",
+    "toy", dataclasses.replace(_TOY_BASE, name="tms-5-2"),
+    "876 s wall / 277 s CPU-user on a shared 2-core CPU (first grid; docs/sae_recovery.md)",
     "every variant recovers the 5 pentagon directions (signed cos > 0.99) at some coefficient",
     arms=_TOY_ARMS, toy=ToyModelSpec(5, 2, (0.05,), 0.9, 10_000, 5)))
 _add(SAEStudy(
-    "tms-20-5", "Toy model → SAE: n=20, m=5, importance 0.7^i, 1−S ∈ {0.3, 0.1, 0.03}; every variant at 20 and 40 latents.",
-    "toy", dataclasses.replace(_TOY_BASE, name="tms-20-5", grid=SAEGridConfig(coef=(0.01,), n_latents=(20, 40), n_seeds=1)),
+    "tms-20-5", "Toy model → SAE: n=20, m=5, importance 0.7^i, 1−S ∈ {0.3, 0.1, 0.03} (best of 3 seeds); every variant at 40 latents, 1 seed.",
+    "toy", dataclasses.replace(_TOY_BASE, name="tms-20-5", grid=SAEGridConfig(coef=(0.01,), n_latents=(40,), n_seeds=1)),
     "see docs/sae_recovery.md", "recovery of represented features rises with sparsity",
     arms=_TOY_ARMS, toy=ToyModelSpec(20, 5, (0.3, 0.1, 0.03), 0.7, 10_000, 3)))
 _add(SAEStudy(
@@ -537,7 +538,7 @@ _ABSORB_BASE = SAESweepConfig(
 _add(SAEStudy(
     "absorb", "Absorption toy: parent (p 0.25), child (only with the parent, p 0.2 given it), 2 free features, "
     "orthonormal in 50-d; ReLU-L1 (April form) with 4 latents, untied vs tied encoder, λ 1e-3 … 3e-2, 3 seeds.",
-    "absorb", _ABSORB_BASE, "see docs/sae_recovery.md",
+    "absorb", _ABSORB_BASE, "110 s wall / 34 s CPU-user on a shared 2-core CPU",
     "untied: the parent latent goes silent when the child fires (absorption) and it grows with λ; tied: none",
     arms=(Arm("untied", "relu_l1_april"), Arm("tied", "relu_l1_april", sae=(("tied", True),)))))
 _add(SAEStudy(
