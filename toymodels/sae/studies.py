@@ -400,10 +400,32 @@ def _run_toy_study(study: SAEStudy, base: SAESweepConfig, echo) -> list[Path]:
              f"(importance {t.importance_decay:g}^i, best of {t.n_seeds} seeds); {_train_label(base)}; "
              f"per variant the coefficient with the best mean MMCS over represented features")
     paths = [out / "all_cells.csv", _write_table(out, "table", best, TOY_COLS, echo, title)]
+    paths.append(_toy_recovery_plot(out, title, best, make_figure, save_figure))
     if t.n_hidden == 2:
         paths += _pentagon_plots(out, study, per_density, best, make_figure, save_figure)
     _summary(out, study, sweep_dirs, paths)
     return paths
+
+
+def _toy_recovery_plot(out, title, best, make_figure, save_figure) -> Path:
+    """MMCS and rec@0.9 of each variant (best coefficient) against the toy model's density."""
+    fig, axes = make_figure(1, 2, figsize=(11, 4))
+    sizes = sorted({r["n_latents"] for r in best})
+    for v_i, variant in enumerate(sorted({r["variant"] for r in best})):
+        for s_i, size in enumerate(sizes):
+            sel = sorted((r for r in best if r["variant"] == variant and r["n_latents"] == size),
+                         key=lambda r: r["density"])
+            style = "o-" if s_i == len(sizes) - 1 else "s--"
+            for ax, m in zip(axes, ("mmcs_recall", "rec@0.9")):
+                ax.plot([r["density"] for r in sel], [r[m] for r in sel], style, color=f"C{v_i}",
+                        label=f"{variant} ({int(size)} latents)")
+    for ax, t in zip(axes, ("MMCS over represented features", "fraction recovered at cos > 0.9")):
+        ax.set_xscale("log")
+        ax.set_xlabel("toy-model feature density 1−S")
+        ax.set_title(t, fontsize=9)
+    axes[1].legend(fontsize=6, ncol=2)
+    fig.suptitle(title, fontsize=7)
+    return Path(save_figure(fig, out / "recovery_vs_density.png", dpi=110))
 
 
 def _pentagon_plots(out, study, per_density, best, make_figure, save_figure) -> list[Path]:
