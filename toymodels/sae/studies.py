@@ -454,7 +454,8 @@ def _pentagon_plots(out, study, per_density, best, make_figure, save_figure) -> 
             ax.set_ylim(-1.4, 1.4)
             ax.set_xticks([])
             ax.set_yticks([])
-            ax.set_title(f"{lab}\ncoef {pick['coef']:g}, MMCS {pick['mmcs_recall']:.3f}", fontsize=8)
+            ax.set_title(f"{lab}, {int(pick['n_latents'])} latents\ncoef {pick['coef']:g}, MMCS {pick['mmcs_recall']:.3f}",
+                         fontsize=8)
         fig.suptitle(f"{study.name}: toy-model features W_i (grey) and SAE decoder directions (red), "
                      f"1−S = {density:g}", fontsize=9)
         paths.append(Path(save_figure(fig, out / f"decoders_p{density:g}.png", dpi=110)))
