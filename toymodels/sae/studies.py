@@ -501,7 +501,7 @@ _add(_sharkey(
     "sharkey", "Sharkey et al. 2022 toy replication at full size: d=256, 512 GT features, E[L0]=5, "
     "per-batch correlation; ReLU-L1 SAE (unit-norm decoder, L1/n_dict), 20k steps of 256; α = 10^(k/4), "
     "k=-8..8 × dictionary ratio {0.5, 1, 2, 4}.", SHARKEY22, 20_000, (0.5, 1.0, 2.0, 4.0), ALPHAS_SHARKEY,
-    "not measured (68 full-size SAEs; see docs/sae_recovery.md for the measured per-SAE throughput)",
+    "not measured; ≈ 7 h on a shared 2-core CPU extrapolated from sharkey-core (cost ∝ total latents)",
     "MMCS ≥ 0.99 in an α band at ratio ≥ 2, ratio 1 tops out near 0.89, dead latents once ratio > 1"))
 _add(_sharkey(
     "sharkey-core", "The part of the full-size Sharkey sweep that fits a CPU: ratio {1, 2} × α {0.3, 0.6, 1}.",
