@@ -419,12 +419,15 @@ def _toy_recovery_plot(out, title, best, make_figure, save_figure) -> Path:
             for ax, m in zip(axes, ("mmcs_recall", "rec@0.9")):
                 ax.plot([r["density"] for r in sel], [r[m] for r in sel], style, color=f"C{v_i}",
                         label=f"{variant} ({int(size)} latents)")
+    densities = sorted({r["density"] for r in best})
     for ax, t in zip(axes, ("MMCS over represented features", "fraction recovered at cos > 0.9")):
         ax.set_xscale("log")
+        ax.set_xticks(densities, [f"{p:g}" for p in densities])
+        ax.minorticks_off()
         ax.set_xlabel("toy-model feature density 1−S")
         ax.set_title(t, fontsize=9)
     axes[1].legend(fontsize=6, ncol=2)
-    fig.suptitle(title, fontsize=7)
+    fig.suptitle(title.replace("; ", "\n"), fontsize=7)
     return Path(save_figure(fig, out / "recovery_vs_density.png", dpi=110))
 
 
