@@ -109,8 +109,7 @@ def test_resampling_revives_deliberately_killed_latents(variant, source):
 def _tiny_sweep(tmp_path, **kw):
     return SAESweepConfig(
         name="t", source=SRC, sae=SAEConfig(variant="relu_l1", decoder_bias=False, l1_scale="n_latents"),
-        train=SAETrainConfig(steps=60, batch_size=64, eval_samples=256, n_calls=2, resample_at=(30,),
-                             resample_samples=256),
+        train=SAETrainConfig(steps=60, batch_size=64, eval_samples=256, n_calls=1),
         grid=SAEGridConfig(coef=(0.1, 1.0), dict_ratio=(1.0,), n_seeds=1),
         results_dir=str(tmp_path), progress=False, **kw)
 

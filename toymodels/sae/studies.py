@@ -537,7 +537,7 @@ _add(SAEStudy(
     "toy", dataclasses.replace(_TOY_BASE, name="tms-tiny", train=dataclasses.replace(
         _TOY_BASE.train, steps=300, resample_at=(150,), resample_samples=1024, eval_samples=2048, n_calls=2),
         sae=SAEConfig(mse="sum", dead_steps=50), grid=SAEGridConfig(coef=(0.01,), n_latents=(5,), n_seeds=1)),
-    "about 1-2 min on a 2-core CPU (8 compilations)", "runs end to end; too short to converge",
+    "21 s wall / 29 s CPU-user on a lightly loaded 2-core CPU (8 compilations)", "runs end to end; too short to converge",
     arms=tuple(dataclasses.replace(a, coef=a.coef[:1]) for a in _TOY_ARMS), toy=ToyModelSpec(5, 2, (0.05,), 0.9, 2000, 2)))
 
 _WRONGL0_SRC = SourceConfig(kind="synthetic", d=100, n_gt=50, mean_l0=11.0, decay=0.97, correlation="per_sample",
@@ -557,7 +557,7 @@ _add(SAEStudy(
         name="wrongL0-tiny", source=_WRONGL0_SRC, sae=SAEConfig(variant="batchtopk", mse="sum"),
         train=SAETrainConfig(steps=300, batch_size=256, lr=3e-4, eval_samples=2048, n_calls=2),
         grid=SAEGridConfig(coef=(5.0, 11.0), n_latents=(50,), n_seeds=1)),
-    "about 10-30 s on a 2-core CPU", "runs end to end"))
+    "7 s wall / 8 s CPU-user on a lightly loaded 2-core CPU", "runs end to end"))
 _ABSORB_BASE = SAESweepConfig(
     name="absorb", source=ABSORB, sae=SAEConfig(variant="relu_l1_april", mse="sum"),
     train=SAETrainConfig(steps=5000, batch_size=1024, lr=1e-3, eval_samples=16384),
@@ -572,5 +572,5 @@ _add(SAEStudy(
     "absorb-tiny", "Plumbing check of the absorption study: 300 steps, 1 seed.", "absorb",
     dataclasses.replace(_ABSORB_BASE, name="absorb-tiny", train=SAETrainConfig(steps=300, batch_size=256, eval_samples=2048, n_calls=2),
                         grid=SAEGridConfig(coef=(0.003, 0.03), n_latents=(4,), n_seeds=1)),
-    "about 10-30 s on a 2-core CPU", "runs end to end",
+    "7 s wall / 9 s CPU-user on a lightly loaded 2-core CPU", "runs end to end",
     arms=(Arm("untied", "relu_l1_april"), Arm("tied", "relu_l1_april", sae=(("tied", True),)))))
