@@ -518,7 +518,7 @@ _add(_sharkey(
 _add(_sharkey(
     "sharkey-tiny", "Sharkey sweep at tiny size (d=32, 64 GT features, E[L0]=3, 2000 steps): ratio {1, 2} × α {0.03, 0.3, 1, 3}.",
     dataclasses.replace(SHARKEY22_SMALL, d=32, n_gt=64, mean_l0=3.0), 2000, (1.0, 2.0), (0.03, 0.3, 1.0, 3.0),
-    "149 s wall / 25 s CPU-user on a 2-core CPU shared with ~6 other jobs (compile-dominated)", "ratio 2, α 1: rec@0.9 ≥ 0.9; α 0.03: dense codes, low recovery"))
+    "21 s wall / 20 s CPU-user on a lightly loaded 2-core CPU (149 s wall under heavy contention)", "ratio 2, α 1: rec@0.9 ≥ 0.9; α 0.03: dense codes, low recovery"))
 
 _add(SAEStudy(
     "tms-5-2", "Toy model → SAE: the n=5, m=2 pentagon (1−S = 0.05, importance 0.9^i, best of 5 seeds); "
