@@ -60,6 +60,11 @@ def claim_between(text: str, value, lo: float, hi: float, fmt: str = ".3g") -> C
     return Claim(text, shown, ok, _jsonable(value))
 
 
+def nearest_log_index(values, target: float) -> int:
+    """Index of the entry of ``values`` (e.g. a density axis) nearest ``target`` on a log scale."""
+    return int(np.argmin(np.abs(np.log(np.asarray(values, dtype=float)) - np.log(target))))
+
+
 def _render(value) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.4g}"

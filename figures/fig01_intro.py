@@ -11,14 +11,10 @@ from __future__ import annotations
 import numpy as np
 
 from experiments.intro import INTRO, INTRO_TINY
-from figures.core import Figure, FigureContext, FigureOutput, claim, claim_between
+from figures.core import Figure, FigureContext, FigureOutput, claim, claim_between, nearest_log_index
 from toymodels import analysis, labels, plotting
 from toymodels.data import importance_profile
 from toymodels.selection import best_of_seeds
-
-
-def _nearest(density, target: float) -> int:
-    return int(np.argmin(np.abs(np.log(np.asarray(density)) - np.log(target))))
 
 
 def _short(summary: dict) -> str:
@@ -49,7 +45,7 @@ def draw(ctx: FigureContext) -> FigureOutput:
         ax.title.set_fontsize(7)
     fig.suptitle(labels.run_label(run.config) + " · lowest-loss seed · colour = importance", fontsize=9)
 
-    dense, mid, sparse = _nearest(density, 1.0), _nearest(density, 0.2), _nearest(density, 0.1)
+    dense, mid, sparse = (nearest_log_index(density, p) for p in (1.0, 0.2, 0.1))
     norms_dense = np.linalg.norm(W_PxHxF[dense], axis=0)
     counts_dense = summaries[dense]["counts"]
     D_sparse = summaries[sparse]["D_F"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from experiments.privileged import PRIVILEGED, PRIVILEGED_TINY
-from figures.core import Figure, FigureContext, FigureOutput, claim
+from figures.core import Figure, FigureContext, FigureOutput, claim, nearest_log_index
 from toymodels import analysis, labels, plotting
 from toymodels.analysis.neurons import privileged_regime
 from toymodels.data import importance_profile
@@ -31,10 +31,6 @@ REGIMES = (
     (0.07, 0, 5, 8, "8 features in 5 neurons, all polysemantic"),
 )
 PAIRS_BELOW = 0.04  # at 1−S ≤ 0.04: each feature = a pair of neurons
-
-
-def _nearest(density, target: float) -> int:
-    return int(np.argmin(np.abs(np.log(np.asarray(density)) - np.log(target))))
 
 
 def draw(ctx: FigureContext) -> FigureOutput:
@@ -70,7 +66,7 @@ def draw(ctx: FigureContext) -> FigureOutput:
 
     claims = []
     for target, mono, poly, in_poly, text in REGIMES:
-        p = _nearest(density, target)
+        p = nearest_log_index(density, target)
         r = regimes[p]
         got = (int(r["n_mono"]), int(r["n_poly"]), int(r["features_in_poly"]))
         mono_feats = sorted(int(f) for f, s in zip(r["top_feature_H"], r["status_H"]) if s == 1)

@@ -14,14 +14,10 @@ from __future__ import annotations
 import numpy as np
 
 from experiments.abs_computation import ABS_SWEEP, ABS_SWEEP_TINY
-from figures.core import Figure, FigureContext, FigureOutput, claim
+from figures.core import Figure, FigureContext, FigureOutput, claim, nearest_log_index
 from toymodels import analysis, labels, plotting
 from toymodels.analysis.measures import NEURON_MONOSEMANTIC, NEURON_POLYSEMANTIC
 from toymodels.data import importance_profile
-
-
-def _nearest(density, target: float) -> int:
-    return int(np.argmin(np.abs(np.log(np.asarray(density)) - np.log(target))))
 
 
 def draw(ctx: FigureContext) -> FigureOutput:
@@ -56,7 +52,7 @@ def draw(ctx: FigureContext) -> FigureOutput:
                  "(clipped to [0, 1])", fontsize=9)
 
     mono_P, poly_P, alive_P = counts_Px3[:, 1], counts_Px3[:, 2], counts_Px3[:, 1] + counts_Px3[:, 2]
-    i1, i3, i01, i001 = (_nearest(density, v) for v in (1.0, 0.3, 0.1, 0.001))
+    i1, i3, i01, i001 = (nearest_log_index(density, v) for v in (1.0, 0.3, 0.1, 0.001))
     by_density = np.argsort(-density)
     mixed = [p for p in range(L) if mono_P[p] > 0 and poly_P[p] > 0]
     rank_mono = [float(np.mean(top_P[p][status_PxH[p] == NEURON_MONOSEMANTIC])) for p in mixed]
