@@ -202,7 +202,8 @@ def chunk_layout(cfg: SweepConfig, spec: RunSpec, n_models: int, k_intervals: in
     The size is cfg.chunk_size, else the most models whose persistent memory plus one block's
     activations fit the per-device budget; it is then capped at n_models and rounded up to a
     multiple of (device count × block), so every chunk shards evenly and splits into whole blocks
-    (the padding repeats the last cell and is discarded)."""
+    (the padding repeats the last cell and is discarded). When the budget or chunk_size is what
+    limits the size, it is rounded *down* to whole blocks instead, so it stays within the budget."""
     n_dev = jax.device_count()
     target = block_target(spec, cfg.block_size)
     if cfg.chunk_size > 0:
@@ -213,7 +214,10 @@ def chunk_layout(cfg: SweepConfig, spec: RunSpec, n_models: int, k_intervals: in
         if target and per_dev > target:
             per_dev = (budget - target * act) // persist
         size = max(1, per_dev) * n_dev
-    per_dev = math.ceil(min(size, n_models) / n_dev)
+    cap, need = math.ceil(size / n_dev), math.ceil(n_models / n_dev)  # models per device
+    if target and target < cap < need:  # the budget (or chunk_size) binds: whole blocks, rounded down
+        return int(cap // target * target * n_dev), int(target)
+    per_dev = min(cap, need)
     block = block_for(per_dev, target)
     if block and 2 * block < target:  # an awkward count (e.g. prime): pad to whole blocks instead
         block, per_dev = target, math.ceil(per_dev / target) * target
