@@ -82,18 +82,23 @@ class BenchConfig:
     """Steps of the torch reference run (it is slow: a Python loop over steps)."""
     peak_size: int = 2048
     """N of the square N×N float32 matmul whose rate is one candidate for the peak."""
+    peak_min_s: float = 0.3
+    """Seconds each peak timing runs for (several matmuls back to back)."""
     scale_counts: tuple[int, ...] = (1, 4, 16, 64, 256, 1024, 4096, 16384)
     """Model counts of the scale suite."""
     scale_shapes: tuple[str, ...] = ("2x1", "5x2", "200x20")
     """(n_features)x(n_hidden) shapes of the scale suite."""
-    scale_model_steps: float = 4e6
-    """Model-steps per timed scale point (steps = this / models, within [scale_min_steps, scale_max_steps])."""
+    scale_target_s: float = 2.0
+    """Seconds each timed scale run should take: a calibration run of scale_min_steps steps
+    estimates the rate, then steps = target × rate / models, within [scale_min_steps, scale_max_steps]."""
     scale_min_steps: int = 20
     scale_max_steps: int = 2000
-    scale_max_work: float = 2.5e12
-    """Skip scale points whose per-step FLOPs × models exceed this × 1e-3 (caps n=200 at large counts)."""
-    phase_steps: int = 10_000
-    """Training steps of the phase-diagram run (10,000 = the full recipe; fewer = a labelled fraction)."""
+    scale_max_point_s: float = 30.0
+    """Skip (and list as capped) a point whose scale_min_steps run is predicted, from the previous
+    count of the same shape, to take longer than this."""
+    phase_steps: int = 0
+    """Training steps of the phase-diagram run: 10,000 is the full recipe, fewer a run labelled as
+    that fraction. 0: 10,000 on a GPU/TPU, 500 (a labelled 5% fraction) on a CPU."""
     phase: bool = True
     """Run the phase diagram in the scale suite."""
     json_out: str = ""
@@ -314,10 +319,10 @@ def suite_geometry(bc: BenchConfig) -> dict:
     print(f"workload: relu n={n} m={m}, {k} models (densities 20**-linspace(0,1,{k})), batch {b}, uniform "
           f"importance, AdamW; {bc.steps} steps x {bc.repeats} timed runs (median; min in brackets)\n"
           f"FLOPs per model-step = 10*B*n*m = {train_flops_per_model_step(b, n, m):,}", flush=True)
-    peak = matmul_peak(bc.peak_size, (k, b, n, m))
+    peak = matmul_peak(bc.peak_size, (k, b, n, m), bc.peak_min_s, bc.repeats)
     flops = train_flops_per_model_step(b, n, m)
     ours = time_training(geometry_config(n, m, k, b, bc.steps), bc.steps, bc.repeats)
-    peak = _max_peak(peak, matmul_peak(bc.peak_size, (k, b, n, m)))  # before and after: the higher
+    peak = _max_peak(peak, matmul_peak(bc.peak_size, (k, b, n, m), bc.peak_min_s, bc.repeats))  # before and after: the higher
     info["peak"] = peak
     ours.update(_rates(ours, flops, peak["peak_flops_per_s"]))
     info["toymodels"] = ours
@@ -368,25 +373,32 @@ def suite_scale(bc: BenchConfig) -> dict:
             "load_before": load_average(), "config": dataclasses.asdict(bc), "points": []}
     print(_header("scale: model-steps/s vs number of models", info))
     b = bc.batch_size
-    print(f"relu models, batch {b}, uniform importance, densities 20**-linspace(0,1,models); steps per point "
-          f"= {bc.scale_model_steps:.0e} model-steps / models within [{bc.scale_min_steps}, {bc.scale_max_steps}]; "
-          f"median of {bc.repeats}", flush=True)
-    peak = matmul_peak(bc.peak_size)
+    print(f"relu models, batch {b}, uniform importance, densities 20**-linspace(0,1,models); each point: a "
+          f"calibration run of {bc.scale_min_steps} steps, then steps = {bc.scale_target_s:g} s x rate / models within "
+          f"[{bc.scale_min_steps}, {bc.scale_max_steps}], median of {bc.repeats} timed runs", flush=True)
+    peak = matmul_peak(bc.peak_size, None, bc.peak_min_s, bc.repeats)
     rows, skipped = [], []
+    last_rate: dict[str, float] = {}
     for n, m, count in _scale_points(bc):
+        shape = f"{n}x{m}"
         flops = train_flops_per_model_step(b, n, m)
-        if flops * count > bc.scale_max_work * 1e-3:
-            skipped.append(f"{n}x{m}@{count}")
+        if shape in last_rate and count * bc.scale_min_steps / last_rate[shape] > bc.scale_max_point_s:
+            skipped.append(f"{shape} at {count} models")
             continue
-        steps = int(min(bc.scale_max_steps, max(bc.scale_min_steps, bc.scale_model_steps // count)))
-        r = time_training(geometry_config(n, m, count, b, steps), steps, bc.repeats)
+        cfg = geometry_config(n, m, count, b, bc.scale_min_steps)
+        calib = time_training(cfg, bc.scale_min_steps, 1)
+        rate = count * bc.scale_min_steps / calib["wall_s"][0]
+        steps = int(min(bc.scale_max_steps, max(bc.scale_min_steps, bc.scale_target_s * rate / count)))
+        r = time_training(cfg, steps, bc.repeats)
+        r["compile_s"] = calib["compile_s"]
         r.update(_rates(r, flops, peak["peak_flops_per_s"]))
         r.update(n_features=n, n_hidden=m)
+        last_rate[shape] = r["model_steps_per_s"]
         info["points"].append(r)
-        rows.append([f"{n}x{m}", count, steps, r["block"] or "-", r["model_steps_per_s"],
+        rows.append([shape, count, steps, r["block"] or "-", r["model_steps_per_s"],
                      1e6 / r["model_steps_per_s"], f"{100 * r['peak_fraction']:.1f}%", r["compile_s"]])
-        print(f"  {n}x{m} models={count}: {r['model_steps_per_s']:,.0f} model-steps/s", file=sys.stderr, flush=True)
-    peak = _max_peak(peak, matmul_peak(bc.peak_size))
+        print(f"  {shape} models={count}: {r['model_steps_per_s']:,.0f} model-steps/s", file=sys.stderr, flush=True)
+    peak = _max_peak(peak, matmul_peak(bc.peak_size, None, bc.peak_min_s, bc.repeats))
     info["peak"] = peak
     for r, row in zip(info["points"], rows):  # fractions against the higher of the two peak readings
         r["peak_fraction"] = r["flops_per_s"] / peak["peak_flops_per_s"]
@@ -395,7 +407,7 @@ def suite_scale(bc: BenchConfig) -> dict:
     print(_table(["n x m", "models", "steps", "block", "model-steps/s", "us per model-step", "of peak",
                   "compile s"], rows))
     if skipped:
-        print(f"skipped (over --scale-max-work): {', '.join(skipped)}")
+        print(f"capped (a {bc.scale_min_steps}-step run predicted over {bc.scale_max_point_s:g} s): {', '.join(skipped)}")
     for shape in bc.scale_shapes:
         pts = [p for p in info["points"] if f"{p['n_features']}x{p['n_hidden']}" == shape and p["models"] >= 64]
         if len(pts) >= 2:
@@ -429,20 +441,23 @@ def phase_diagram(bc: BenchConfig) -> dict:
     """End to end through run_sweep (planning, compile, training, eval, store writes)."""
     from toymodels.sweep import run_sweep
 
-    frac = bc.phase_steps / 10_000
-    label = "full" if bc.phase_steps == 10_000 else f"FRACTION {frac:g} of the full run ({bc.phase_steps} of 10,000 steps)"
-    print(f"\nphase diagram n=2 m=1: 40 x 40 cells x 10 seeds = 16,000 models x {bc.phase_steps:,} steps [{label}]",
+    import jax
+
+    steps = bc.phase_steps or (10_000 if jax.default_backend() != "cpu" else 500)
+    label = ("full run" if steps == 10_000 else
+             f"FRACTION {steps / 10_000:g} of the full run ({steps:,} of 10,000 steps)")
+    print(f"\nphase diagram n=2 m=1: 40 x 40 cells x 10 seeds = 16,000 models x {steps:,} steps [{label}]",
           flush=True)
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = phase_config(bc.phase_steps, tmp)
+        cfg = phase_config(steps, tmp)
         t0 = time.perf_counter()
         res = run_sweep(cfg)
         wall = time.perf_counter() - t0
-    ms = res.trained_models * bc.phase_steps
-    out = {"steps": bc.phase_steps, "models": res.trained_models, "wall_s": wall, "model_steps_per_s": ms / wall,
+    ms = res.trained_models * steps
+    out = {"steps": steps, "models": res.trained_models, "wall_s": wall, "model_steps_per_s": ms / wall,
            "label": label}
-    print(_table(["run", "models", "steps", "wall s (end to end)", "model-steps/s"],
-                 [[label, res.trained_models, bc.phase_steps, wall, ms / wall]]))
+    print(_table(["run", "models", "steps", "wall s (end to end: plan, compile, train, eval, write)", "model-steps/s"],
+                 [[label, res.trained_models, steps, wall, ms / wall]]))
     return out
 
 
@@ -451,7 +466,7 @@ def main(argv: list[str]) -> int:
 
     bc = tyro.cli(BenchConfig, args=argv, prog="toymodels bench", description=__doc__.split("\n\n")[0])
     for name in ("steps", "repeats", "n_features", "n_hidden", "n_models", "batch_size", "torch_steps",
-                 "peak_size", "phase_steps", "scale_min_steps"):
+                 "peak_size", "scale_min_steps", "scale_max_steps"):
         if getattr(bc, name) < 1:
             from toymodels.cli import UsageError
             raise UsageError(f"--{name.replace('_', '-')}={getattr(bc, name)} is invalid: must be >= 1")

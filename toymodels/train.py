@@ -112,7 +112,7 @@ def _batch_at(spec: RunSpec, state: TrainState, hp: CellHyper, step) -> jax.Arra
 def train_step(spec: RunSpec, state: TrainState, hp: CellHyper, step) -> tuple[TrainState, jax.Array]:
     """One AdamW update of one model on the batch of ``step``; returns (state, batch loss)."""
     x_BxF = _batch_at(spec, state, hp, step)
-    loss_fn = functools.partial(models.loss, spec.model.kind, x_BxF=x_BxF, importance_F=hp.importance_F)
+    loss_fn = functools.partial(models.training_loss, spec.model.kind, x_BxF=x_BxF, importance_F=hp.importance_F)
     loss, grads = jax.value_and_grad(loss_fn)(state.params)
     updates, opt_state = make_optimizer(spec.train).update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
@@ -150,7 +150,7 @@ def evaluate(spec: RunSpec, params: models.Params, hp: CellHyper) -> jax.Array:
 
     def body(i, total):
         x_BxF = _sample(spec, jax.random.fold_in(eval_key, i), hp.density_F, batch)
-        return total + models.loss(spec.model.kind, params, x_BxF, hp.importance_F)
+        return total + models.training_loss(spec.model.kind, params, x_BxF, hp.importance_F)
 
     return jax.lax.fori_loop(0, n_batches, body, jnp.float32(0.0)) / n_batches
 
@@ -159,7 +159,7 @@ def train_loss_full(spec: RunSpec, state: TrainState, hp: CellHyper) -> jax.Arra
     """Loss on the whole fixed training set (NaN when training on fresh batches)."""
     if spec.data.dataset_size == 0:
         return jnp.float32(jnp.nan)
-    return models.loss(spec.model.kind, state.params, state.dataset_TxF, hp.importance_F)
+    return models.training_loss(spec.model.kind, state.params, state.dataset_TxF, hp.importance_F)
 
 
 def map_models(fn, block: int = 0):
