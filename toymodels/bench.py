@@ -62,9 +62,9 @@ TORCH_REFERENCE_DEFAULT = "../shared/bench/torch_reference.py"
 class BenchConfig:
     """Options of ``toymodels bench``."""
 
-    suite: Literal["geometry", "scale"] = "geometry"
+    suite: Literal["geometry", "scale", "phase"] = "geometry"
     """geometry: the notebook's n=200, m=20 workload vs the torch reference; scale: cost vs number
-    of models, the phase diagram end to end, fraction of peak."""
+    of models, the phase diagram end to end, fraction of peak; phase: only the phase diagram."""
     steps: int = 400
     """Training steps per timed geometry run."""
     repeats: int = 3
@@ -470,7 +470,15 @@ def main(argv: list[str]) -> int:
         if getattr(bc, name) < 1:
             from toymodels.cli import UsageError
             raise UsageError(f"--{name.replace('_', '-')}={getattr(bc, name)} is invalid: must be >= 1")
-    info = suite_geometry(bc) if bc.suite == "geometry" else suite_scale(bc)
+    if bc.suite == "phase":
+        info = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                "load_before": load_average()}
+        print(_header("phase diagram end to end", info))
+        info["phase"] = phase_diagram(bc)
+        info["load_after"] = load_average()
+        print(f"load average (1 min) after: {info['load_after']}")
+    else:
+        info = suite_geometry(bc) if bc.suite == "geometry" else suite_scale(bc)
     if bc.json_out:
         from toymodels.store import write_json
         write_json(Path(bc.json_out), info)
