@@ -68,6 +68,8 @@ def test_bench_cli_runs_a_tiny_geometry_benchmark_and_prints_its_table(tmp_path,
     assert ours["peak_fraction"] == pytest.approx(ours["flops_per_s"] / peak["peak_flops_per_s"])
     if importlib.util.find_spec("torch") is None:
         assert "torch reference skipped: torch is not importable" in out
+    elif bench.find_torch_reference(bench.TORCH_REFERENCE_DEFAULT) is None:
+        assert "torch_reference.py not found (set --torch-reference)" in out
     else:
         ref = info["torch_reference"]
         assert ref["instances"] == 4 and ref["features"] == 6 and ref["steps"] == 2

@@ -73,6 +73,8 @@ class BenchConfig:
     n_hidden: int = 20
     n_models: int = 20
     batch_size: int = 1024
+    block_size: int = 0
+    """Models vmapped together (SweepConfig.block_size; 0 = automatic, >= n_models = one vmap)."""
     torch: bool = True
     """Run the torch reference in the same run when torch is importable."""
     torch_reference: str = TORCH_REFERENCE_DEFAULT
@@ -187,7 +189,7 @@ def _max_peak(a: dict, b: dict) -> dict:
 # ----------------------------------------------------------------------------- our trainer
 
 
-def geometry_config(n_features=200, n_hidden=20, n_models=20, batch=1024, steps=400):
+def geometry_config(n_features=200, n_hidden=20, n_models=20, batch=1024, steps=400, block_size=0):
     """The notebook's feature-geometry sweep: relu, uniform importance, densities 20**-linspace."""
     from toymodels.config import DataConfig, GridConfig, ModelConfig, SweepConfig, TrainConfig
 
@@ -197,7 +199,7 @@ def geometry_config(n_features=200, n_hidden=20, n_models=20, batch=1024, steps=
         model=ModelConfig(kind="relu", n_features=n_features, n_hidden=n_hidden, init_fan_instances=20),
         data=DataConfig(importance_decay=1.0),
         train=TrainConfig(steps=steps, batch_size=batch, n_snapshots=0),
-        grid=GridConfig(density=densities), progress=False)
+        grid=GridConfig(density=densities), progress=False, block_size=block_size)
 
 
 def time_training(cfg, steps: int, repeats: int) -> dict:
@@ -321,7 +323,7 @@ def suite_geometry(bc: BenchConfig) -> dict:
           f"FLOPs per model-step = 10*B*n*m = {train_flops_per_model_step(b, n, m):,}", flush=True)
     peak = matmul_peak(bc.peak_size, (k, b, n, m), bc.peak_min_s, bc.repeats)
     flops = train_flops_per_model_step(b, n, m)
-    ours = time_training(geometry_config(n, m, k, b, bc.steps), bc.steps, bc.repeats)
+    ours = time_training(geometry_config(n, m, k, b, bc.steps, bc.block_size), bc.steps, bc.repeats)
     peak = _max_peak(peak, matmul_peak(bc.peak_size, (k, b, n, m), bc.peak_min_s, bc.repeats))  # before and after: the higher
     info["peak"] = peak
     ours.update(_rates(ours, flops, peak["peak_flops_per_s"]))
@@ -385,7 +387,7 @@ def suite_scale(bc: BenchConfig) -> dict:
         if shape in last_rate and count * bc.scale_min_steps / last_rate[shape] > bc.scale_max_point_s:
             skipped.append(f"{shape} at {count} models")
             continue
-        cfg = geometry_config(n, m, count, b, bc.scale_min_steps)
+        cfg = geometry_config(n, m, count, b, bc.scale_min_steps, bc.block_size)
         calib = time_training(cfg, bc.scale_min_steps, 1)
         rate = count * bc.scale_min_steps / calib["wall_s"][0]
         steps = int(min(bc.scale_max_steps, max(bc.scale_min_steps, bc.scale_target_s * rate / count)))
