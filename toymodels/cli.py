@@ -57,7 +57,7 @@ def cmd_sweep(argv: list[str]) -> int:
 
     from toymodels import store
     from toymodels.config import SweepConfig, validate
-    from toymodels.sweep import run_sweep
+    from toymodels.sweep import ChunkOOMError, run_sweep
 
     presets = _presets()
     if not argv or argv[0].startswith("-"):
@@ -72,7 +72,13 @@ def cmd_sweep(argv: list[str]) -> int:
     cfg = tyro.cli(SweepConfig, default=preset.config, args=rest, prog=f"toymodels sweep {name}",
                    description=preset.description)
     validate(cfg)
-    result = run_sweep(cfg)
+    try:
+        result = run_sweep(cfg)
+    except ChunkOOMError as e:  # finished chunks are saved; a smaller --chunk-size resumes the rest
+        return _fail(str(e))
+    import jax
+    if jax.process_index() != 0:  # several processes: process 0 reports and writes the figures
+        return 0
     if result.trained_models == 0:
         print(f"{result.run_dir}: already complete, nothing trained")
     else:

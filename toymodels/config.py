@@ -148,6 +148,25 @@ class GridConfig:
     n_hidden: tuple[int, ...] = ()
 
 
+@dataclasses.dataclass(frozen=True)
+class DistributedConfig:
+    """Several processes (hosts) training one sweep through ``jax.distributed``; docs/scaling.md
+    shows how to launch it. No field changes a trained number, so none enters the run hash."""
+
+    mode: Literal["off", "auto", "manual"] = "off"
+    """``off``: one process. ``auto``: ``jax.distributed.initialize()`` without arguments, i.e.
+    JAX's cluster auto-detection (Cloud TPU pod slices, SLURM, Open MPI / mpirun, ...).
+    ``manual``: the coordinator_address, num_processes and process_id below."""
+    coordinator_address: str = ""
+    """host:port of process 0, reachable from every process (manual mode)."""
+    num_processes: int = 0
+    """Number of processes (manual mode)."""
+    process_id: int = -1
+    """This process's index in [0, num_processes) (manual mode)."""
+    initialization_timeout_s: int = 300
+    """Seconds to wait for every process to join."""
+
+
 VALUE_AXES: tuple[str, ...] = ("density", "importance_decay", "relative_importance", "relative_density")
 BUCKET_AXES: tuple[str, ...] = ("kind", "n_features", "n_hidden")
 
@@ -169,10 +188,16 @@ class SweepConfig:
     """Memory budget for one chunk; 0: a quarter of the device's (or host's) memory."""
     progress: bool = True
     """Progress bar with ETA on stderr."""
+    block_size: int = 0
+    """Models vmapped together inside a chunk; blocks run one after another (toymodels.train.map_models).
+    0: automatic — cache-sized blocks on a CPU, the whole per-device chunk on a GPU/TPU."""
+    distributed: DistributedConfig = DistributedConfig()
+    """Multi-process (multi-host) settings; see DistributedConfig."""
 
 
-# Fields that do not change any trained number: excluded from the run hash.
-_HASH_EXCLUDED = {"results_dir", "chunk_size", "memory_budget_mb", "progress"}
+# Fields that do not change any trained number (beyond float rounding of how models are batched):
+# excluded from the run hash.
+_HASH_EXCLUDED = {"results_dir", "chunk_size", "memory_budget_mb", "progress", "block_size", "distributed"}
 
 
 def _check(ok: bool, field: str, value, allowed: str) -> None:
@@ -214,6 +239,17 @@ def validate(cfg: SweepConfig) -> None:
     _check(cfg.chunk_size >= 0, "chunk_size", cfg.chunk_size, ">= 0 (0 = from the memory budget)")
     _check(_finite(cfg.memory_budget_mb) and cfg.memory_budget_mb >= 0, "memory_budget_mb",
            cfg.memory_budget_mb, ">= 0 (0 = automatic)")
+    _check(cfg.block_size >= 0, "block_size", cfg.block_size, ">= 0 (0 = automatic)")
+    dist = cfg.distributed
+    _check(dist.mode in ("off", "auto", "manual"), "distributed.mode", dist.mode, "one of ('off', 'auto', 'manual')")
+    if dist.mode == "manual":
+        _check(":" in dist.coordinator_address, "distributed.coordinator_address", dist.coordinator_address,
+               "host:port of process 0 in manual mode")
+        _check(dist.num_processes >= 1, "distributed.num_processes", dist.num_processes, ">= 1 in manual mode")
+        _check(0 <= dist.process_id < dist.num_processes, "distributed.process_id", dist.process_id,
+               f"in [0, num_processes={dist.num_processes}) in manual mode")
+    _check(dist.initialization_timeout_s >= 1, "distributed.initialization_timeout_s",
+           dist.initialization_timeout_s, ">= 1")
     for i, v in enumerate(g.density):
         _check(_finite(v) and 0 < v <= 1, f"grid.density[{i}]", v, "in (0, 1]")
     for name in ("importance_decay", "relative_importance", "relative_density"):

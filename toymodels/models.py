@@ -10,6 +10,7 @@ Column ``W_HxF[:, i]`` is feature i's direction in the hidden space.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import jax
@@ -68,3 +69,33 @@ def loss(kind: str, params: Params, x_BxF: jax.Array, importance_F: jax.Array) -
     """
     err_BxF = target(kind, x_BxF) - forward(kind, params, x_BxF)
     return jnp.mean(importance_F * err_BxF**2)
+
+
+SMALL_MATMUL = 16
+"""n·m at or below which :func:`training_loss` unrolls the matmuls (see there)."""
+
+
+def training_loss(kind: str, params: Params, x_BxF: jax.Array, importance_F: jax.Array) -> jax.Array:
+    """:func:`loss`, formulated for the trainer's speed: the same math, different float rounding.
+
+    For tiny linear/relu/relu_hidden models (n·m <= SMALL_MATMUL, e.g. the n=2, m=1 phase diagrams
+    and the n=5, m=2 intro) the two matmuls are written as n·m multiply-adds on length-B columns.
+    Vmapped over many models, XLA:CPU runs a batched dot of [models, B, 5] @ [models, 5, 2] several
+    times slower than these elementwise loops, which it fuses (docs/benchmarks.md). Larger models
+    use :func:`loss` unchanged."""
+    W = params.get("W_HxF")
+    if kind == "abs" or W is None or W.shape[0] * W.shape[1] > SMALL_MATMUL:
+        return loss(kind, params, x_BxF, importance_F)
+    m, n = W.shape
+    b_F = params["b_F"]
+    x_cols = [x_BxF[:, i] for i in range(n)]
+    h_cols = [functools.reduce(jnp.add, [x_cols[i] * W[j, i] for i in range(n)]) for j in range(m)]
+    if kind == "relu_hidden":
+        h_cols = [jax.nn.relu(h) for h in h_cols]
+    total = 0.0
+    for i in range(n):
+        out = functools.reduce(jnp.add, [h_cols[j] * W[j, i] for j in range(m)]) + b_F[i]
+        if kind != "linear":
+            out = jax.nn.relu(out)
+        total = total + importance_F[i] * jnp.sum((x_cols[i] - out) ** 2)
+    return total / (x_BxF.shape[0] * n)

@@ -7,8 +7,9 @@ A grid is flattened per shape bucket (kind, n_features, n_hidden) into C cells. 
                 the cell's *values*, not of its position, so the same cell trained alone (or in
                 another grid) gets bit-identical randomness.
 Cells are trained in chunks of ``chunk_size`` models (derived from a memory budget when 0), padded
-to a fixed size so every chunk reuses one compilation, and sharded over all local devices when
-there are several. Each finished chunk is saved at once; an interrupted sweep resumes from them.
+to a fixed size so every chunk reuses one compilation, and sharded (``jax.shard_map`` over a 1-D
+``Mesh``) over every device JAX sees, across processes when ``cfg.distributed`` joins several. Each
+finished chunk is saved at once; an interrupted sweep resumes from them.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ import numpy as np
 
 from toymodels import data as data_lib
 from toymodels import store
-from toymodels.config import BUCKET_AXES, VALUE_AXES, ModelConfig, SweepConfig, bucket_models, validate
+from toymodels.config import (BUCKET_AXES, VALUE_AXES, ConfigError, ModelConfig, SweepConfig, bucket_models,
+                              validate)
 from toymodels.train import CellHyper, RunSpec, make_chunk_fns, plan_intervals
 
 REPRESENTED_NORM = 0.5  # ‖W_i‖ above which a feature counts as represented in the metrics table
@@ -104,53 +106,188 @@ def cell_keys(seeds_C: np.ndarray, tags_C: np.ndarray) -> jax.Array:
 # ----------------------------------------------------------------------------- memory and devices
 
 
+CPU_BLOCK_BYTES = 4 << 20
+"""Target size of one block's batch-sized arrays on a CPU (toymodels.train.map_models): about the
+two cores' L2 plus a slice of L3, so the elementwise passes of a training step stay in cache."""
+
+
+class ChunkOOMError(RuntimeError):
+    """A chunk did not fit in device memory; the message names the chunk size and a smaller one."""
+
+    def __init__(self, size: int, n_devices: int, detail: str):
+        self.size, self.n_devices = size, n_devices
+        smaller = max(n_devices, (size // 4) // n_devices * n_devices)
+        advice = (f"rerun with --chunk-size {smaller} (or a smaller --memory-budget-mb)" if smaller < size
+                  else "even one model per device does not fit: reduce train.batch-size or the model size")
+        super().__init__(f"out of device memory training a chunk of {size} models on {n_devices} "
+                         f"device(s) [{detail}]; {advice}")
+
+
+def _is_oom(err: BaseException) -> bool:
+    return isinstance(err, jax.errors.JaxRuntimeError) and "RESOURCE_EXHAUSTED" in str(err)
+
+
 def _param_count(model: ModelConfig) -> int:
     n, m = model.n_features, model.n_hidden
     return (2 * n * m if model.kind == "abs" else n * m) + n
 
 
-def model_footprint_bytes(spec: RunSpec, k_intervals: int) -> int:
-    """Bytes one model needs on the device during a chunk: parameters, AdamW moments, gradients,
-    one interval-call of snapshots, the batch activations, the fixed dataset, and the eval batch."""
-    p = _param_count(spec.model)
+def _rows_per_model(spec: RunSpec) -> int:
+    """The largest batch one model processes at once: a training batch (the whole dataset under
+    full_batch), an evaluation batch, or the fixed dataset while it is sampled."""
+    t = spec.train
+    train_rows = spec.data.dataset_size if t.full_batch else t.batch_size
+    return max(train_rows, min(t.batch_size, t.eval_samples), spec.data.dataset_size)
+
+
+def activation_bytes(spec: RunSpec) -> int:
+    """Batch-sized working memory of one model during a step: uniforms, mask, x, out, residual and
+    their gradients (F-sized), h and its gradient (H-sized)."""
     n, m = spec.model.n_features, spec.model.n_hidden
-    b = spec.data.dataset_size if spec.train.full_batch else spec.train.batch_size
-    activations = b * (10 * n + 4 * m)  # uniforms, mask, x, out, residual, grads (F-sized), h (H-sized)
-    floats = 6 * p + k_intervals * p + activations + spec.data.dataset_size * n
-    return 4 * floats
+    return 4 * _rows_per_model(spec) * (10 * n + 4 * m)
+
+
+def persistent_bytes(spec: RunSpec, k_intervals: int) -> int:
+    """Memory one model holds for the whole chunk: parameters, AdamW moments, gradients and
+    update (6 copies), the K snapshots one interval-call returns, and the fixed dataset."""
+    p = _param_count(spec.model)
+    return 4 * (6 * p + k_intervals * p + spec.data.dataset_size * spec.model.n_features)
+
+
+def model_footprint_bytes(spec: RunSpec, k_intervals: int) -> int:
+    """Bytes one model needs on the device when all models of a chunk are vmapped at once."""
+    return persistent_bytes(spec, k_intervals) + activation_bytes(spec)
 
 
 def memory_budget_bytes(cfg: SweepConfig) -> int:
-    """cfg.memory_budget_mb, else a quarter of the first device's memory (GPU/TPU: its
-    bytes_limit; CPU: physical RAM)."""
+    """Memory for one chunk on one device: cfg.memory_budget_mb, else a quarter of the first
+    device's memory (GPU/TPU: its bytes_limit; CPU: physical RAM shared by all host devices)."""
     if cfg.memory_budget_mb > 0:
         return int(cfg.memory_budget_mb * 2**20)
     try:
         stats = jax.local_devices()[0].memory_stats() or {}
     except Exception:  # some backends do not implement memory_stats
         stats = {}
-    total = stats.get("bytes_limit") or os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return int(total) // 4
+    if stats.get("bytes_limit"):
+        return int(stats["bytes_limit"]) // 4
+    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return int(ram) // 4 // jax.local_device_count()
 
 
-def chunk_size_for(cfg: SweepConfig, spec: RunSpec, n_models: int, k_intervals: int) -> int:
-    """Models per compiled call: cfg.chunk_size, else what fits the memory budget; rounded to a
-    multiple of the local device count so the chunk shards evenly."""
-    n_dev = jax.local_device_count()
+def block_target(spec: RunSpec, block_size: int = 0) -> int:
+    """Models per vmapped block: block_size if set; else 0 (no blocking) on GPU/TPU, and on a CPU
+    as many models as fit CPU_BLOCK_BYTES of batch-sized arrays (x and h)."""
+    if block_size > 0:
+        return block_size
+    if jax.default_backend() != "cpu":
+        return 0
+    per_model = 4 * _rows_per_model(spec) * (spec.model.n_features + spec.model.n_hidden)
+    return max(1, CPU_BLOCK_BYTES // per_model)
+
+
+def _largest_divisor_at_most(n: int, cap: int) -> int:
+    return max(d for d in range(1, min(n, cap) + 1) if n % d == 0)
+
+
+def block_for(n_per_device: int, target: int) -> int:
+    """The block (0 = none) for a per-device slice of n models: the largest divisor <= target."""
+    if target <= 0 or target >= n_per_device:
+        return 0
+    return _largest_divisor_at_most(n_per_device, target)
+
+
+def chunk_layout(cfg: SweepConfig, spec: RunSpec, n_models: int, k_intervals: int) -> tuple[int, int]:
+    """(models per compiled call, block) for a bucket of n_models.
+
+    The size is cfg.chunk_size, else the most models whose persistent memory plus one block's
+    activations fit the per-device budget; it is then capped at n_models and rounded up to a
+    multiple of (device count × block), so every chunk shards evenly and splits into whole blocks
+    (the padding repeats the last cell and is discarded). When the budget or chunk_size is what
+    limits the size, it is rounded *down* to whole blocks instead, so it stays within the budget."""
+    n_dev = jax.device_count()
+    target = block_target(spec, cfg.block_size)
     if cfg.chunk_size > 0:
         size = cfg.chunk_size
     else:
-        size = max(1, memory_budget_bytes(cfg) // model_footprint_bytes(spec, k_intervals))
-    size = min(size, n_models)
-    return int(math.ceil(size / n_dev) * n_dev)
+        budget, persist, act = memory_budget_bytes(cfg), persistent_bytes(spec, k_intervals), activation_bytes(spec)
+        per_dev = budget // (persist + act)  # everything vmapped at once
+        if target and per_dev > target:
+            per_dev = (budget - target * act) // persist
+        size = max(1, per_dev) * n_dev
+    cap, need = math.ceil(size / n_dev), math.ceil(n_models / n_dev)  # models per device
+    if target and target < cap < need:  # the budget (or chunk_size) binds: whole blocks, rounded down
+        return int(cap // target * target * n_dev), int(target)
+    per_dev = min(cap, need)
+    block = block_for(per_dev, target)
+    if block and 2 * block < target:  # an awkward count (e.g. prime): pad to whole blocks instead
+        block, per_dev = target, math.ceil(per_dev / target) * target
+    return int(per_dev * n_dev), int(block)
 
 
-def _shard(tree, n_dev: int):
-    if n_dev <= 1:
-        return tree
-    mesh = jax.sharding.Mesh(np.array(jax.local_devices()), ("models",))
+def chunk_size_for(cfg: SweepConfig, spec: RunSpec, n_models: int, k_intervals: int) -> int:
+    """Models per compiled call (see :func:`chunk_layout`)."""
+    return chunk_layout(cfg, spec, n_models, k_intervals)[0]
+
+
+def sweep_mesh(n_models: int) -> jax.sharding.Mesh | None:
+    """A 1-D mesh ``"models"`` over every device of every process, or None when there is one
+    device or n_models does not split evenly over them (then the chunk runs on one device)."""
+    devices = jax.devices()
+    if len(devices) <= 1 or n_models % len(devices):
+        return None
+    return jax.sharding.Mesh(np.array(devices), ("models",))
+
+
+def _place(hp: CellHyper, mesh: jax.sharding.Mesh | None) -> CellHyper:
+    """Put a chunk's per-model values on the mesh, sharded along the model axis. Every process
+    holds the same host values, so each device receives exactly its slice (the same code works
+    with several processes)."""
+    if mesh is None:
+        return hp
     sharding = jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("models"))
-    return jax.device_put(tree, sharding)
+    impl = jax.random.key_impl(hp.key)
+    key_data = jax.device_put(np.asarray(jax.random.key_data(hp.key)), sharding)
+    return CellHyper(jax.random.wrap_key_data(key_data, impl=impl),
+                     jax.device_put(np.asarray(hp.density_F), sharding),
+                     jax.device_put(np.asarray(hp.importance_F), sharding))
+
+
+def to_host(tree):
+    """numpy copies of (possibly sharded, possibly multi-process) arrays: with several processes
+    every process receives the whole array (an all-gather)."""
+    if jax.process_count() > 1:
+        from jax.experimental import multihost_utils
+        tree = multihost_utils.process_allgather(tree, tiled=True)
+    return jax.tree_util.tree_map(np.asarray, tree)
+
+
+def init_distributed(cfg: SweepConfig) -> None:
+    """Join the jax.distributed cluster described by cfg.distributed (no-op when mode is off or
+    this process already joined). Must run before anything else touches a JAX device."""
+    d = cfg.distributed
+    if d.mode == "off" or _DISTRIBUTED["joined"]:
+        return
+    if jax.config.jax_cpu_collectives_implementation in (None, "", "none"):
+        # cross-process all-gathers on CPU devices need a collectives library; gloo ships with jaxlib
+        jax.config.update("jax_cpu_collectives_implementation", "gloo")
+    kwargs = {} if d.mode == "auto" else dict(coordinator_address=d.coordinator_address,
+                                              num_processes=d.num_processes, process_id=d.process_id)
+    try:
+        jax.distributed.initialize(initialization_timeout=d.initialization_timeout_s, **kwargs)
+    except (RuntimeError, ValueError) as e:
+        raise ConfigError("distributed", d.mode, f"settings jax.distributed accepts ({str(e).splitlines()[0]})") from None
+    _DISTRIBUTED["joined"] = True
+
+
+_DISTRIBUTED = {"joined": False}
+
+
+def _agree(value):
+    """Process 0's value of a small host array/scalar, on every process (identity with one)."""
+    if jax.process_count() == 1:
+        return value
+    from jax.experimental import multihost_utils
+    return np.asarray(multihost_utils.broadcast_one_to_all(np.asarray(value)))
 
 
 # ----------------------------------------------------------------------------- progress
@@ -188,39 +325,58 @@ class Progress:
 # ----------------------------------------------------------------------------- training chunks
 
 
-def train_chunk(spec: RunSpec, hp: CellHyper, plan, progress: Progress | None = None) -> dict[str, np.ndarray]:
+def train_chunk(spec: RunSpec, hp: CellHyper, plan, progress: Progress | None = None,
+                block: int | None = None) -> dict[str, np.ndarray]:
     """Train one chunk of models (leading axis of ``hp``) to the end; return host arrays:
     final params (``p:<name>``), snapshots (``s:<name>`` [I, T, ...]), loss_T [I, T],
-    eval_loss [I], train_loss [I] (last interval), dataset_loss [I]."""
-    init, adv, fin = make_chunk_fns(spec)
+    eval_loss [I], train_loss [I] (last interval), dataset_loss [I].
+
+    The chunk is sharded over every device (of every process) when its size is a multiple of the
+    device count, else it runs on one device. ``block``: models vmapped together (0 = all of a
+    device's slice; None = :func:`block_target`'s choice). A device running out of memory raises
+    :class:`ChunkOOMError`."""
     n_models = hp.density_F.shape[0]
-    n_dev = jax.local_device_count() if n_models % max(jax.local_device_count(), 1) == 0 else 1
-    hp = _shard(hp, n_dev)
+    mesh = sweep_mesh(n_models)
+    n_dev = 1 if mesh is None else mesh.size
+    if block is None:
+        block = block_for(n_models // n_dev, block_target(spec))
+    try:
+        return _train_chunk(spec, _place(hp, mesh), plan, progress, block, mesh)
+    except jax.errors.JaxRuntimeError as e:
+        if not _is_oom(e):
+            raise
+        detail = next((ln.strip() for ln in str(e).splitlines() if "RESOURCE_EXHAUSTED" in ln), "RESOURCE_EXHAUSTED")
+        raise ChunkOOMError(n_models, n_dev, detail[:160]) from None
+
+
+def _train_chunk(spec, hp, plan, progress, block, mesh) -> dict[str, np.ndarray]:
+    init, adv, fin = make_chunk_fns(spec, block, mesh)
+    n_models = hp.density_F.shape[0]
     state = init(hp)
     snaps: list[dict[str, np.ndarray]] = []
     losses: list[np.ndarray] = []
     last_loss = np.full(n_models, np.nan, np.float32)
     for c in range(plan.lo_CxK.shape[0]):
         state, snap_params, loss_IxK = adv(state, hp, jnp.asarray(plan.lo_CxK[c]), jnp.asarray(plan.hi_CxK[c]))
-        loss_IxK = np.asarray(loss_IxK)
         sel = np.flatnonzero(plan.snapshot_CxK[c])
+        snap_params, loss_IxK = to_host((snap_params if sel.size else {}, loss_IxK))
         if sel.size:
-            snaps.append({k: np.asarray(v)[:, sel] for k, v in snap_params.items()})
+            snaps.append({k: v[:, sel] for k, v in snap_params.items()})
             losses.append(loss_IxK[:, sel])
         valid = plan.hi_CxK[c] > plan.lo_CxK[c]
         if valid.any():
             last_loss = loss_IxK[:, np.flatnonzero(valid)[-1]]
         if progress is not None:
             progress.update(int((plan.hi_CxK[c] - plan.lo_CxK[c]).sum()) * n_models)
-    eval_loss, dataset_loss = fin(state, hp)
-    out = {f"p:{k}": np.asarray(v) for k, v in state.params.items()}
+    eval_loss, dataset_loss = to_host(fin(state, hp))
+    out = {f"p:{k}": v for k, v in to_host(state.params).items()}
     if snaps:
         for k in snaps[0]:
             out[f"s:{k}"] = np.concatenate([s[k] for s in snaps], axis=1)
         out["loss_T"] = np.concatenate(losses, axis=1)
-    out["eval_loss"] = np.asarray(eval_loss)
+    out["eval_loss"] = eval_loss
     out["train_loss"] = last_loss
-    out["dataset_loss"] = np.asarray(dataset_loss)
+    out["dataset_loss"] = dataset_loss
     return out
 
 
@@ -257,43 +413,56 @@ class SweepResult:
 def run_sweep(cfg: SweepConfig, *, max_chunks: int | None = None) -> SweepResult:
     """Train every cell of ``cfg`` (resuming finished chunks) and write the run directory.
 
+    With several processes (cfg.distributed) every process runs this same function on the same
+    plan: each chunk is one global computation whose devices span all processes, every process
+    receives the chunk's results, and only process 0 touches the results store (it decides which
+    chunks are already finished and tells the others).
+
     ``max_chunks`` stops after that many newly trained chunks (used to test resuming); the run
     directory then holds the chunks and no final files."""
     validate(cfg)
+    init_distributed(cfg)
+    writer = jax.process_index() == 0
     rdir = store.run_dir(cfg)
-    store.ensure_writable(Path(cfg.results_dir))
-    if store.is_complete(rdir):
-        meta = store.read_json(rdir / "meta.json")
+    if writer:
+        store.ensure_writable(Path(cfg.results_dir))
+    if bool(_agree(writer and store.is_complete(rdir))):
+        meta = store.read_json(rdir / "meta.json") if writer else {}
         return SweepResult(rdir, 0, 0.0, meta.get("nonfinite_cells", []))
-    store.save_config(rdir, cfg)
+    if writer:
+        store.save_config(rdir, cfg)
     t0 = time.perf_counter()
     buckets = plan_buckets(cfg)
     plan = plan_intervals(cfg.train.steps, cfg.train.n_snapshots)
     total = sum(b.n_cells for b in buckets) * cfg.train.steps
-    progress = Progress(total, cfg.name, cfg.progress)
+    progress = Progress(total, cfg.name, cfg.progress and writer)
     trained, new_chunks = 0, 0
     results: dict[int, list[dict[str, np.ndarray]]] = {}
     for bp in buckets:
         spec = RunSpec(bp.model, cfg.data, cfg.train)
-        size = chunk_size_for(cfg, spec, bp.n_cells, plan.lo_CxK.shape[1])
+        size, block = chunk_layout(cfg, spec, bp.n_cells, plan.lo_CxK.shape[1])
         results[bp.index] = []
-        for start in range(0, bp.n_cells, size):
+        starts = list(range(0, bp.n_cells, size))
+        paths = [store.chunk_path(rdir, bp.index, a, min(a + size, bp.n_cells)) for a in starts]
+        done = _agree(np.array([writer and p.exists() for p in paths], bool))
+        for start, path, finished in zip(starts, paths, done):
             stop = min(start + size, bp.n_cells)
-            path = store.chunk_path(rdir, bp.index, start, stop)
-            if path.exists():
-                results[bp.index].append(store.read_npz(path))
+            if finished:
+                if writer:
+                    results[bp.index].append(store.read_npz(path))
                 progress.update((stop - start) * cfg.train.steps, "(resumed)")
                 continue
             if max_chunks is not None and new_chunks >= max_chunks:
                 return SweepResult(rdir, trained, time.perf_counter() - t0, [])
-            out = train_chunk(spec, _hyper(bp, slice(start, stop), size), plan, progress)
+            out = train_chunk(spec, _hyper(bp, slice(start, stop), size), plan, progress, block)
             out = {k: v[: stop - start] for k, v in out.items()}
-            store.write_npz(path, out)
-            results[bp.index].append(out)
+            if writer:
+                store.write_npz(path, out)
+                results[bp.index].append(out)
             trained += stop - start
             new_chunks += 1
     wall = time.perf_counter() - t0
-    nonfinite = _finalize(cfg, rdir, buckets, plan, results, wall, trained)
+    nonfinite = _finalize(cfg, rdir, buckets, plan, results, wall, trained) if writer else []
     return SweepResult(rdir, trained, wall, nonfinite)
 
 
@@ -329,6 +498,7 @@ def _finalize(cfg, rdir, buckets, plan, results, wall, trained) -> list[str]:
         "status": "complete", "name": cfg.name, "wall_s": round(wall, 3), "trained_models": trained,
         "n_models": n_models, "model_steps_per_s": round(trained * cfg.train.steps / wall, 1) if wall > 0 and trained else None,
         "nonfinite_cells": nonfinite, "versions": versions(), "devices": [str(d) for d in jax.devices()],
+        "process_count": jax.process_count(),
         "backend": jax.default_backend(), "host": platform.node(), "cpu_count": os.cpu_count()})
     for p in sorted((rdir / "chunks").glob("*.npz")):
         p.unlink()

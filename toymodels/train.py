@@ -7,6 +7,8 @@ mean training loss at the end of every interval, so weight snapshots at log-spac
 recorded inside the compiled loop. The host calls ``advance`` a few dozen times per chunk (to draw
 a progress bar), never once per step; the interval bounds are traced values, so every call reuses
 one compilation, and changing grid values (densities, importances, seeds) never recompiles.
+On a CPU the model axis is walked in cache-sized blocks (vmap inside, lax.map outside; see
+:func:`map_models`); with several devices it is split over them by ``jax.shard_map``.
 
 Per-step randomness is ``fold_in(data_key, step)``: a model's trajectory does not depend on how
 the steps are split into intervals, how many models share the chunk, or on resuming.
@@ -110,7 +112,7 @@ def _batch_at(spec: RunSpec, state: TrainState, hp: CellHyper, step) -> jax.Arra
 def train_step(spec: RunSpec, state: TrainState, hp: CellHyper, step) -> tuple[TrainState, jax.Array]:
     """One AdamW update of one model on the batch of ``step``; returns (state, batch loss)."""
     x_BxF = _batch_at(spec, state, hp, step)
-    loss_fn = functools.partial(models.loss, spec.model.kind, x_BxF=x_BxF, importance_F=hp.importance_F)
+    loss_fn = functools.partial(models.training_loss, spec.model.kind, x_BxF=x_BxF, importance_F=hp.importance_F)
     loss, grads = jax.value_and_grad(loss_fn)(state.params)
     updates, opt_state = make_optimizer(spec.train).update(grads, state.opt_state, state.params)
     params = optax.apply_updates(state.params, updates)
@@ -148,7 +150,7 @@ def evaluate(spec: RunSpec, params: models.Params, hp: CellHyper) -> jax.Array:
 
     def body(i, total):
         x_BxF = _sample(spec, jax.random.fold_in(eval_key, i), hp.density_F, batch)
-        return total + models.loss(spec.model.kind, params, x_BxF, hp.importance_F)
+        return total + models.training_loss(spec.model.kind, params, x_BxF, hp.importance_F)
 
     return jax.lax.fori_loop(0, n_batches, body, jnp.float32(0.0)) / n_batches
 
@@ -157,22 +159,79 @@ def train_loss_full(spec: RunSpec, state: TrainState, hp: CellHyper) -> jax.Arra
     """Loss on the whole fixed training set (NaN when training on fresh batches)."""
     if spec.data.dataset_size == 0:
         return jnp.float32(jnp.nan)
-    return models.loss(spec.model.kind, state.params, state.dataset_TxF, hp.importance_F)
+    return models.training_loss(spec.model.kind, state.params, state.dataset_TxF, hp.importance_F)
+
+
+def map_models(fn, block: int = 0):
+    """``fn`` (one model) applied over the leading model axis of every argument.
+
+    block = 0 (or >= the number of models): ``jax.vmap`` over all models at once — what a GPU or
+    TPU wants, one large batched op per layer.
+    block = k: ``jax.vmap`` over blocks of k consecutive models and ``lax.map`` (a compiled loop)
+    over the blocks; the number of models must be a multiple of k. The per-model math is the same
+    as plain vmap; the point is memory traffic on a CPU: for n=200, m=20, batch 1024 one model's
+    batch-sized activations are ~0.8 MB, so 20 vmapped models stream ~16 MB arrays through RAM at
+    every elementwise op, while a block of 4 stays in cache (docs/benchmarks.md has the numbers).
+    """
+    vf = jax.vmap(fn)
+    if block <= 0:
+        return vf
+
+    def blocked(*args):
+        n = jax.tree_util.tree_leaves(args)[0].shape[0]
+        if n <= block:
+            return vf(*args)
+        if n % block:
+            raise ValueError(f"{n} models do not split into blocks of {block}")
+        split = lambda a: a.reshape((n // block, block) + a.shape[1:])  # noqa: E731
+        out = jax.lax.map(lambda a: vf(*a), jax.tree_util.tree_map(split, args))
+        return jax.tree_util.tree_map(lambda a: a.reshape((n,) + a.shape[2:]), out)
+
+    return blocked
+
+
+def make_chunk_fns(spec: RunSpec, block: int = 0, mesh: jax.sharding.Mesh | None = None):
+    """Jitted init / advance / finish over the leading model axis for one RunSpec.
+
+    ``block``: see :func:`map_models` (0 = plain vmap). ``mesh``: a 1-D ``jax.sharding.Mesh`` with
+    axis ``"models"``; when it has several devices each function is a ``jax.shard_map`` over it, so
+    every device trains its own contiguous slice of the models (no communication: models are
+    independent) and the model count must be a multiple of the mesh size.
+
+    Cached per (spec, block, mesh), so a second sweep with the same shapes reuses the compiled
+    functions."""
+    if mesh is not None and mesh.size <= 1:
+        mesh = None
+    return _make_chunk_fns(spec, int(block), mesh)
 
 
 @functools.lru_cache(maxsize=64)
-def make_chunk_fns(spec: RunSpec):
-    """Jitted, vmapped (over the leading model axis) init / advance / finish for one RunSpec.
+def _make_chunk_fns(spec: RunSpec, block: int, mesh: jax.sharding.Mesh | None):
+    P = jax.sharding.PartitionSpec
 
-    Cached per spec, so a second sweep with the same shapes reuses the compiled functions."""
-    init = jax.jit(jax.vmap(functools.partial(init_state, spec)))
-    adv = jax.jit(jax.vmap(functools.partial(advance, spec), in_axes=(0, 0, None, None)),
-                  donate_argnums=(0,))
+    def sharded(f, in_specs):
+        if mesh is None:
+            return f
+        # check_vma=False: nothing inside communicates, and the loop carries (a running loss sum
+        # that starts as a replicated 0.0) need no varying-axis annotations
+        return jax.shard_map(f, mesh=mesh, in_specs=in_specs, out_specs=P("models"), check_vma=False)
+
+    def init_fn(hp):
+        return map_models(functools.partial(init_state, spec), block)(hp)
+
+    def adv_fn(state, hp, lo_K, hi_K):
+        return map_models(lambda s, h: advance(spec, s, h, lo_K, hi_K), block)(state, hp)
 
     def finish(state, hp):
         return evaluate(spec, state.params, hp), train_loss_full(spec, state, hp)
 
-    fin = jax.jit(jax.vmap(finish))
+    def fin_fn(state, hp):
+        return map_models(finish, block)(state, hp)
+
+    m = P("models")
+    init = jax.jit(sharded(init_fn, (m,)))
+    adv = jax.jit(sharded(adv_fn, (m, m, P(), P())), donate_argnums=(0,))
+    fin = jax.jit(sharded(fin_fn, (m, m)))
     return init, adv, fin
 
 

@@ -1,0 +1,113 @@
+"""``toymodels bench``: its FLOP accounting matches the matmuls the trainer really runs, and the
+CLI runs a tiny benchmark end to end and prints its table."""
+
+import functools
+import importlib.util
+import json
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from toymodels import bench, models
+from toymodels.cli import main
+
+
+def _dot_flops(jaxpr) -> int:
+    """2·(product of all dims of the dot) for every dot_general in a jaxpr, sub-jaxprs included."""
+    total = 0
+    for eqn in jaxpr.eqns:
+        if eqn.primitive.name == "dot_general":
+            (lc, rc), (lb, rb) = eqn.params["dimension_numbers"]
+            lhs, rhs = (v.aval.shape for v in eqn.invars)
+            batch = int(np.prod([lhs[d] for d in lb]))
+            contract = int(np.prod([lhs[d] for d in lc]))
+            free_l = int(np.prod([s for d, s in enumerate(lhs) if d not in lc and d not in lb]))
+            free_r = int(np.prod([s for d, s in enumerate(rhs) if d not in rc and d not in rb]))
+            total += 2 * batch * contract * free_l * free_r
+        for v in eqn.params.values():  # pjit / custom_jvp bodies
+            for sub in v if isinstance(v, (tuple, list)) else (v,):
+                sub = getattr(sub, "jaxpr", sub)
+                if hasattr(sub, "eqns"):
+                    total += _dot_flops(sub)
+    return total
+
+
+def test_flop_count_is_hand_computed_and_matches_the_trained_graph():
+    """B=8, n=3, m=2: forward W x and Wᵀh, backward δhᵀ, Wδ, dh xᵀ — five matmuls of 2·B·n·m."""
+    B, n, m = 8, 3, 2
+    assert bench.train_flops_per_model_step(B, n, m) == 5 * 2 * 8 * 3 * 2 == 480
+    assert bench.train_flops_per_model_step(1024, 200, 20) == 40_960_000
+    params = {"W_HxF": jnp.ones((m, n)), "b_F": jnp.zeros(n)}
+    grad = jax.value_and_grad(functools.partial(models.loss, "relu"))
+    jaxpr = jax.make_jaxpr(grad)(params, jnp.ones((B, n)), jnp.ones(n)).jaxpr
+    assert _dot_flops(jaxpr) == bench.train_flops_per_model_step(B, n, m)
+
+
+TINY = ["--steps", "6", "--repeats", "1", "--n-features", "6", "--n-hidden", "2", "--n-models", "4",
+        "--batch-size", "32", "--peak-size", "64", "--peak-min-s", "0.01", "--torch-steps", "2"]
+
+
+def test_bench_cli_runs_a_tiny_geometry_benchmark_and_prints_its_table(tmp_path, capsys):
+    out_json = tmp_path / "bench.json"
+    assert main(["bench", *TINY, "--json-out", str(out_json)]) == 0
+    out = capsys.readouterr().out
+    rows = [ln for ln in out.splitlines() if ln.startswith("| ")]
+    assert "model-steps/s" in rows[0] and "of peak" in rows[0]
+    assert any(r.split("|")[1].strip() == "toymodels (jax)" for r in rows)
+    assert "FLOPs per model-step = 10*B*n*m = 3,840" in out
+    info = json.loads(out_json.read_text())
+    ours = info["toymodels"]
+    assert ours["models"] == 4 and ours["steps"] == 6 and ours["compile_s"] > 0
+    assert ours["model_steps_per_s"] == pytest.approx(4 * 6 / np.median(ours["wall_s"]))
+    assert ours["flops_per_s"] == pytest.approx(ours["model_steps_per_s"] * 3840)
+    assert np.all(np.isfinite(ours["final_loss"]))
+    peak = info["peak"]  # the faster of the square and the workload-shaped matmul
+    assert peak["peak_flops_per_s"] == max(peak["square_flops_per_s"], peak["batched_flops_per_s"]) > 0
+    assert ours["peak_fraction"] == pytest.approx(ours["flops_per_s"] / peak["peak_flops_per_s"])
+    if importlib.util.find_spec("torch") is None:
+        assert "torch reference skipped: torch is not importable" in out
+    elif bench.find_torch_reference(bench.TORCH_REFERENCE_DEFAULT) is None:
+        assert "torch_reference.py not found (set --torch-reference)" in out
+    else:
+        ref = info["torch_reference"]
+        assert ref["instances"] == 4 and ref["features"] == 6 and ref["steps"] == 2
+        assert info["ratio"] == pytest.approx(ours["model_steps_per_s"] / ref["model_steps_per_s"])
+        assert "speed-up over the torch reference" in out
+
+
+def test_bench_without_torch_says_so(capsys):
+    assert main(["bench", *TINY, "--no-torch"]) == 0
+    assert "torch reference skipped: disabled (--no-torch)" in capsys.readouterr().out
+
+
+def test_scale_suite_tiny(capsys):
+    assert main(["bench", "--suite", "scale", "--repeats", "1", "--scale-counts", "3", "--scale-shapes", "2x1",
+                 "--scale-target-s", "0.01", "--scale-min-steps", "5", "--peak-size", "64", "--peak-min-s", "0.01",
+                 "--no-phase"]) == 0
+    out = capsys.readouterr().out
+    rows = [ln.split("|")[1:3] for ln in out.splitlines() if ln.startswith("| ")]
+    assert rows[0][0].strip() == "n x m" and [int(r[1]) for r in rows[1:]] == [3]
+
+
+def test_bad_bench_argument_is_a_one_line_error(capsys):
+    assert main(["bench", "--steps", "0"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "--steps=0" in err
+
+
+@pytest.mark.parametrize("kind,n,m", [("linear", 2, 1), ("relu", 5, 2), ("relu_hidden", 4, 4), ("relu", 6, 3)])
+def test_training_loss_is_the_loss_and_has_its_gradient(kind, n, m):
+    """The trainer's unrolled small-model formulation (n·m <= 16) and the plain one (else) agree
+    with models.loss in value and gradient, with negative pre-activations exercising the ReLUs."""
+    k1, k2, k3, k4 = jax.random.split(jax.random.key(n * 10 + m), 4)
+    params = {"W_HxF": jax.random.normal(k1, (m, n)), "b_F": 0.3 * jax.random.normal(k2, (n,))}
+    x = jax.random.uniform(k3, (64, n)) * (jax.random.uniform(k4, (64, n)) < 0.5)
+    imp = 0.9 ** jnp.arange(n)
+    vg = lambda f: jax.jit(jax.value_and_grad(functools.partial(f, kind)))  # noqa: E731
+    ref_v, ref_g = vg(models.loss)(params, x, imp)
+    v, g = vg(models.training_loss)(params, x, imp)
+    np.testing.assert_allclose(v, ref_v, rtol=1e-5)
+    for name in params:
+        np.testing.assert_allclose(g[name], ref_g[name], rtol=1e-4, atol=1e-6)
