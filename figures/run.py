@@ -151,6 +151,7 @@ def write_gallery(out: Path) -> Path:
 
 def main(argv: list[str]) -> int:
     from toymodels.cli import UsageError
+    from toymodels.sweep import ChunkOOMError
 
     args = _parser().parse_args(argv)
     figs = all_figures()
@@ -169,7 +170,7 @@ def main(argv: list[str]) -> int:
         try:
             rec = run_figure(fig, tiny=args.tiny, out=out, results_dir=args.results_dir,
                              train=not args.no_train, progress=not args.no_progress)
-        except FileNotFoundError as e:
+        except (FileNotFoundError, ChunkOOMError) as e:  # finished chunks are kept; rerunning resumes
             raise UsageError(str(e)) from None
         for c in rec["claims"]:
             mark = "pass" if c["passed"] else "FAIL"
