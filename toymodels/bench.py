@@ -243,7 +243,10 @@ def time_training(cfg, steps: int, repeats: int) -> dict:
         finals.append(loss_k)
 
     walls = _timed(run, repeats)
-    final_loss = np.asarray(finals[-1])[: bp.n_cells, -1]
+    # the last call's trailing intervals can be empty padding (NaN loss): read its last real one
+    filled = np.flatnonzero(np.asarray(hi[-1]) > np.asarray(lo[-1]))
+    final_loss = (np.asarray(finals[-1])[: bp.n_cells, filled[-1]] if filled.size
+                  else np.full(bp.n_cells, np.nan))
     return {"models": bp.n_cells, "padded_models": size, "block": block,
             "devices": 1 if mesh is None else mesh.size, "steps": steps, "compile_s": compile_s,
             "wall_s": walls, "final_loss": final_loss.tolist()}

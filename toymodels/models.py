@@ -82,7 +82,9 @@ def training_loss(kind: str, params: Params, x_BxF: jax.Array, importance_F: jax
     and the n=5, m=2 intro) the two matmuls are written as n·m multiply-adds on length-B columns.
     Vmapped over many models, XLA:CPU runs a batched dot of [models, B, 5] @ [models, 5, 2] several
     times slower than these elementwise loops, which it fuses (docs/benchmarks.md). Larger models
-    use :func:`loss` unchanged."""
+    use :func:`loss` unchanged. The form is used on every backend, but its speed-up was measured on
+    a CPU only; on a GPU/TPU, where :func:`loss`'s matmuls may run at reduced (TF32) precision, the
+    two forms can differ by more than float32 rounding (not yet measured)."""
     W = params.get("W_HxF")
     if kind == "abs" or W is None or W.shape[0] * W.shape[1] > SMALL_MATMUL:
         return loss(kind, params, x_BxF, importance_F)

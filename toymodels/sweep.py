@@ -254,11 +254,14 @@ def _place(hp: CellHyper, mesh: jax.sharding.Mesh | None) -> CellHyper:
 
 def to_host(tree):
     """numpy copies of (possibly sharded, possibly multi-process) arrays: with several processes
-    every process receives the whole array (an all-gather)."""
-    if jax.process_count() > 1:
-        from jax.experimental import multihost_utils
-        tree = multihost_utils.process_allgather(tree, tiled=True)
-    return jax.tree_util.tree_map(np.asarray, tree)
+    every process receives the whole array (an all-gather). Arrays a process already holds in full
+    (e.g. a chunk that was not sharded) are copied, not gathered, so they are never duplicated."""
+    def one(x):
+        if isinstance(x, jax.Array) and not x.is_fully_addressable:
+            from jax.experimental import multihost_utils
+            return np.asarray(multihost_utils.process_allgather(x, tiled=True))
+        return np.asarray(x)
+    return jax.tree_util.tree_map(one, tree)
 
 
 def init_distributed(cfg: SweepConfig) -> None:
