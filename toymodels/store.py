@@ -107,7 +107,8 @@ def read_npz(path: Path) -> dict[str, np.ndarray]:
 def write_csv(path: Path, rows: list[dict]) -> None:
     buf = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        fields = list(dict.fromkeys(k for r in rows for k in r))  # rows may differ (e.g. a diverged cell)
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     atomic_write(path, lambda f: f.write(buf.getvalue().encode()))

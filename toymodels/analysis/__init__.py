@@ -64,6 +64,8 @@ from toymodels.analysis.measures import (
     NEURON_MONOSEMANTIC,
     NEURON_POLYSEMANTIC,
     NEURON_STATUS_NAMES,
+    NEURON_NONFINITE,
+    NONFINITE,
     NOT_REPRESENTED,
     STATUS_NAMES,
     SUPERPOSITION,
@@ -159,11 +161,14 @@ def analyze_grid(
       * ``status_F`` (*G, n): int32 codes NOT_REPRESENTED 0, DEDICATED 1, SUPERPOSITION 2,
         ANTIPODAL 3
       * ``status_counts_4`` (*G, 4): features per status code
-      * ``n_represented`` (*G): features with status != 0
+      * ``n_represented`` (*G): features with status != 0 (-1 for a diverged model)
+      * ``finite`` (*G): bool, the model's weights are all finite. A diverged model has status
+        NONFINITE (-1) for every feature and NaN measures, never "not represented" or D = 0.
 
       and for relu_hidden and abs (neurons = rows of W, resp. W1):
 
-      * ``neuron_status_H`` (*G, m): NEURON_DEAD 0, NEURON_MONOSEMANTIC 1, NEURON_POLYSEMANTIC 2
+      * ``neuron_status_H`` (*G, m): NEURON_DEAD 0, NEURON_MONOSEMANTIC 1, NEURON_POLYSEMANTIC 2,
+        NEURON_NONFINITE -1 (a neuron with a NaN/Inf weight; in no count)
       * ``neuron_counts_3`` (*G, 3): neurons per code
       * ``n_monosemantic``, ``n_polysemantic``, ``n_dead_neurons`` (*G)
 
@@ -227,6 +232,8 @@ __all__ = [
     "NEURON_MONOSEMANTIC",
     "NEURON_POLYSEMANTIC",
     "NEURON_STATUS_NAMES",
+    "NONFINITE",
+    "NEURON_NONFINITE",
     "feature_norms",
     "interference",
     "superposition",
