@@ -278,6 +278,10 @@ def validate(cfg: SweepConfig) -> None:
     for name in ("importance_decay", "relative_importance", "relative_density"):
         for i, v in enumerate(getattr(g, name)):
             _check(_finite(v) and v >= 0, f"grid.{name}[{i}]", v, "finite and >= 0")
+    for i, r in enumerate(g.relative_density):  # the focus feature's density must stay a probability
+        top = max(g.density or (d.density,))
+        _check(r * top <= 1, f"grid.relative_density[{i}]", r,
+               f"<= {1 / top:.6g} so that density x relative_density <= 1 (largest density {top})")
     for i, v in enumerate(g.kind):
         _check(v in MODEL_KINDS, f"grid.kind[{i}]", v, f"one of {MODEL_KINDS}")
     for name in ("n_features", "n_hidden"):

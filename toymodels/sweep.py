@@ -89,7 +89,12 @@ def plan_bucket(cfg: SweepConfig, index: int, model: ModelConfig) -> BucketPlan:
         imps.append(importance)
         seeds.append(int(v["seed"]))
         tags.append(cell_tag(model, tag_values))
-    return BucketPlan(index, model, axes, np.asarray(dens, np.float32), np.asarray(imps, np.float32),
+    imps_f32 = np.asarray(imps, np.float32)
+    if not np.isfinite(imps_f32).all():  # e.g. importance_decay 1e30 over 5 features overflows float32
+        c = int(np.flatnonzero(~np.isfinite(imps_f32).all(axis=1))[0])
+        raise ConfigError("grid.importance_decay" if "importance_decay" in axes else "data.importance_decay",
+                          imps[c].max(), "small enough that every importance fits float32 (< 3.4e38)")
+    return BucketPlan(index, model, axes, np.asarray(dens, np.float32), imps_f32,
                       np.asarray(seeds, np.int64), np.asarray(tags, np.uint32))
 
 
