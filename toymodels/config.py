@@ -24,6 +24,27 @@ import types
 import typing
 from typing import Literal
 
+def _mend_shadowed_package() -> None:
+    """A folder named ``toymodels`` in the working directory (e.g. a clone, run from its parent)
+    shadows the installed package as a namespace package: our submodules still load through the
+    installed finder, but ``toymodels/__init__.py`` never runs, so ``toymodels.__version__`` is
+    missing. Give it the installed version and say once what happened."""
+    import sys
+    pkg = sys.modules.get(__name__.rpartition(".")[0])
+    if pkg is None or hasattr(pkg, "__version__") or getattr(pkg, "__file__", None):
+        return
+    import importlib.metadata
+    import warnings
+    try:
+        pkg.__version__ = importlib.metadata.version("toymodels")
+    except importlib.metadata.PackageNotFoundError:
+        pkg.__version__ = "unknown"
+    warnings.warn(f"the folder {list(getattr(pkg, '__path__', []))} shadows the toymodels package (its "
+                  f"__init__ did not run); run from another directory to avoid surprises", stacklevel=3)
+
+
+_mend_shadowed_package()
+
 ModelKind = Literal["relu", "linear", "relu_hidden", "abs"]
 MODEL_KINDS: tuple[str, ...] = typing.get_args(ModelKind)
 
