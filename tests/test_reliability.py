@@ -129,7 +129,7 @@ def test_grid_axes_finite_or_named(axis, values):
     try:
         bp = sweep.plan_buckets(cfg)[0]
     except ConfigError as e:  # an importance that overflows float32
-        assert e.field == f"grid.{axis}" and axis == "importance_decay"
+        assert e.field == f"grid.{axis}" and axis in ("importance_decay", "relative_importance")
         return
     assert np.isfinite(bp.density_CxF).all() and np.isfinite(bp.importance_CxF).all()
     assert (bp.density_CxF <= 1).all() and (bp.density_CxF > 0).all()
@@ -453,3 +453,31 @@ def test_versions_survive_a_shadowing_namespace_package(tmp_path, monkeypatch):
     v = sweep.versions()
     monkeypatch.setitem(sys.modules, "toymodels", toymodels)
     assert v["toymodels"] in ("0.1.0", toymodels.__version__) or v["toymodels"] == "unknown"
+
+
+def test_stale_chunks_of_another_layout_are_removed_on_resume(tmp_path, monkeypatch):
+    monkeypatch.setattr(sweep, "train_chunk", fake_train_chunk)
+    sweep.run_sweep(_tiny(tmp_path), max_chunks=1)  # chunks of 2
+    rdir = store.run_dir(_tiny(tmp_path))
+    assert [p.name for p in (rdir / "chunks").iterdir()] == ["b0-0000000-0000002.npz"]
+    four = dataclasses.replace(_tiny(tmp_path), chunk_size=4)  # same run directory (not in the hash)
+    sweep.run_sweep(four, max_chunks=0)
+    assert list((rdir / "chunks").iterdir()) == []  # the old layout's chunk is gone, not mixed in
+    assert sweep.run_sweep(four).trained_models == 4
+    assert not (rdir / "chunks").exists() and not list(rdir.glob(".*.tmp"))
+
+
+def test_metrics_csv_marks_a_diverged_model_instead_of_zero_represented():
+    cols = sweep.cell_metrics(ModelConfig(n_features=3, n_hidden=2),
+                              {"W_HxF": np.array([np.eye(2, 3), np.full((2, 3), np.nan)])},
+                              np.array([0.1, np.nan]), np.array([0.1, np.nan]))
+    assert cols["n_represented"].tolist() == [2, -1] and cols["finite"].tolist() == [1, 0]
+    assert cols["dims_per_feature"][0] == 1.0 and np.isnan(cols["dims_per_feature"][1])
+
+
+@pytest.mark.parametrize("kw, needle", [({"W": np.ones(3)}, "W has shape (3,)"),
+                                        ({"W": np.ones((2, 3)), "b": np.ones(4)}, "b has shape (4,)"),
+                                        ({"W": np.ones((2, 3)).astype(complex)}, "dtype complex")])
+def test_analyze_grid_names_a_wrong_shape(kw, needle):
+    with pytest.raises(ValueError, match=needle.replace("(", r"\(").replace(")", r"\)")):
+        analysis.analyze_grid(**kw)

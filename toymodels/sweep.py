@@ -72,30 +72,41 @@ def plan_bucket(cfg: SweepConfig, index: int, model: ModelConfig) -> BucketPlan:
     focus = g.focus_feature % n
     axes = {a: np.asarray(getattr(g, a), np.float64) for a in VALUE_AXES if getattr(g, a)}
     axes["seed"] = np.arange(g.seed, g.seed + g.n_seeds)
-    base_importance = data_lib.importance_profile(d, n).astype(np.float64)
+    with np.errstate(over="ignore"):  # an overflow is reported below, naming its field
+        base_importance = data_lib.importance_profile(d, n).astype(np.float64)
     dens, imps, seeds, tags = [], [], [], []
     for combo in itertools.product(*axes.values()):
         v = dict(zip(axes, combo))
         density = np.full(n, v.get("density", d.density))
         if "relative_density" in v:
             density[focus] *= v["relative_density"]
-        importance = (v["importance_decay"] ** np.arange(n) if "importance_decay" in v
-                      else base_importance.copy())
+        with np.errstate(over="ignore"):
+            importance = (v["importance_decay"] ** np.arange(n) if "importance_decay" in v
+                          else base_importance.copy())
+        if not _fits_f32(importance):  # e.g. importance_decay 1e30 over 5 features overflows float32
+            field = {"decay": "importance_decay", "log_linspace": "importance_range"}.get(d.importance, "importance_values")
+            name = "grid.importance_decay" if "importance_decay" in v else f"data.{field}"
+            raise ConfigError(name, float(v["importance_decay"]) if "importance_decay" in v else getattr(d, field),
+                              f"such that every importance of the {n} features fits float32 (<= 3.4e38)")
         if "relative_importance" in v:
             importance[focus] *= v["relative_importance"]
+            if not _fits_f32(importance):
+                raise ConfigError("grid.relative_importance", float(v["relative_importance"]),
+                                  "small enough that the focus feature's importance fits float32 (<= 3.4e38)")
         tag_values = {a: v.get(a) for a in VALUE_AXES}
         tag_values["density"] = v.get("density", d.density)
         dens.append(np.clip(density, 1e-12, 1.0))
         imps.append(importance)
         seeds.append(int(v["seed"]))
         tags.append(cell_tag(model, tag_values))
-    imps_f32 = np.asarray(imps, np.float32)
-    if not np.isfinite(imps_f32).all():  # e.g. importance_decay 1e30 over 5 features overflows float32
-        c = int(np.flatnonzero(~np.isfinite(imps_f32).all(axis=1))[0])
-        raise ConfigError("grid.importance_decay" if "importance_decay" in axes else "data.importance_decay",
-                          imps[c].max(), "small enough that every importance fits float32 (< 3.4e38)")
+    with np.errstate(over="ignore"):
+        imps_f32 = np.asarray(imps, np.float32)
     return BucketPlan(index, model, axes, np.asarray(dens, np.float32), imps_f32,
                       np.asarray(seeds, np.int64), np.asarray(tags, np.uint32))
+
+
+def _fits_f32(a: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(a)) and np.all(np.abs(a) <= np.finfo(np.float32).max))
 
 
 def plan_buckets(cfg: SweepConfig) -> list[BucketPlan]:
@@ -449,9 +460,11 @@ def cell_metrics(model: ModelConfig, params: dict[str, np.ndarray], eval_loss, t
     finite = np.isfinite(eval_loss) & np.all(np.isfinite(W.reshape(W.shape[0], -1)), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         dims = np.where(frob2 > 0, model.n_hidden / frob2, np.inf)
+    # a diverged model is never "0 represented, D* = inf": NaN and -1 say it has no such numbers
+    w_finite = np.all(np.isfinite(W.reshape(W.shape[0], -1)), axis=1)
     return {"eval_loss": eval_loss, "train_loss": train_loss, "finite": finite.astype(int),
-            "frobenius2": frob2, "dims_per_feature": dims,
-            "n_represented": (norms > REPRESENTED_NORM).sum(axis=-1)}
+            "frobenius2": frob2, "dims_per_feature": np.where(w_finite, dims, np.nan),
+            "n_represented": np.where(w_finite, (norms > REPRESENTED_NORM).sum(axis=-1), -1)}
 
 
 @dataclasses.dataclass
@@ -495,9 +508,16 @@ def run_sweep(cfg: SweepConfig, *, max_chunks: int | None = None) -> SweepResult
     progress = Progress(total, cfg.name, cfg.progress and writer)
     trained, new_chunks = 0, 0
     results: dict[int, list[dict[str, np.ndarray]]] = {}
-    for bp in buckets:
+    layouts = [chunk_layout(cfg, RunSpec(bp.model, cfg.data, cfg.train), bp.n_cells, plan.lo_CxK.shape[1])
+               for bp in buckets]
+    if writer:  # chunks of another layout (e.g. resumed with a different --chunk-size) are stale
+        expected = {store.chunk_path(rdir, bp.index, a, min(a + size, bp.n_cells)).name
+                    for bp, (size, _) in zip(buckets, layouts) for a in range(0, bp.n_cells, size)}
+        for p in (rdir / "chunks").glob("*.npz") if (rdir / "chunks").is_dir() else []:
+            if p.name not in expected:
+                p.unlink()
+    for bp, (size, block) in zip(buckets, layouts):
         spec = RunSpec(bp.model, cfg.data, cfg.train)
-        size, block = chunk_layout(cfg, spec, bp.n_cells, plan.lo_CxK.shape[1])
         results[bp.index] = []
         starts = list(range(0, bp.n_cells, size))
         paths = [store.chunk_path(rdir, bp.index, a, min(a + size, bp.n_cells)) for a in starts]

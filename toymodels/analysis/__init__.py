@@ -181,8 +181,14 @@ def analyze_grid(
     if kind == "abs" and isinstance(W, (tuple, list)):
         W, W2 = W
     W = jnp.asarray(W)
+    if W.ndim < 2 or not jnp.issubdtype(W.dtype, jnp.number) or jnp.issubdtype(W.dtype, jnp.complexfloating):
+        raise ValueError(f"W has shape {W.shape} and dtype {W.dtype}: expected real numbers of shape (*grid, m, n)")
     grid = W.shape[:-2]
     m, n = W.shape[-2:]
+    if b is not None and kind == "relu" and tuple(jnp.shape(b)) != grid + (n,):
+        raise ValueError(f"b has shape {tuple(jnp.shape(b))}; expected {grid + (n,)} (*grid, n)")
+    if W2 is not None and kind == "abs" and tuple(jnp.shape(W2)) != grid + (n, m):
+        raise ValueError(f"W2 has shape {tuple(jnp.shape(W2))}; expected {grid + (n, m)} (*grid, n, m)")
     W_NxHxF = W.reshape((-1, m, n))
     N = W_NxHxF.shape[0]
     use_b = kind == "relu" and b is not None
