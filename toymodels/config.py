@@ -38,7 +38,7 @@ class ConfigError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    """Which toy model to train (paper section 2; paper_spec 1.2).
+    """Which toy model to train (paper section 2; README "Models, data, recipe").
 
     kinds:
       ``linear``      x' = WᵀW x + b
@@ -48,7 +48,9 @@ class ModelConfig:
     """
 
     kind: ModelKind = "relu"
-    """Model family, see the class docstring."""
+    """Model family: ``relu`` x' = ReLU(WᵀWx + b) (the main model); ``linear`` x' = WᵀWx + b;
+    ``relu_hidden`` h = ReLU(Wx), x' = ReLU(Wᵀh + b) (privileged basis, paper section 7); ``abs``
+    h = ReLU(W₁x), y' = ReLU(W₂h + b) with target |x| (paper section 8)."""
     n_features: int = 5
     """n, the number of input features."""
     n_hidden: int = 2
@@ -64,7 +66,7 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    """Synthetic sparse features (paper section 2; paper_spec 1.1).
+    """Synthetic sparse features (paper section 2; README "Models, data, recipe").
 
     Each feature is 0 with probability S = 1 - density, else U[0, 1) (U[-1, 1) when signed).
     """
@@ -101,7 +103,7 @@ class DataConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """The optimisation recipe (paper_spec 1.3 and, for the options, 5.1)."""
+    """The optimisation recipe: the companion notebook's by default (README "Models, data, recipe")."""
 
     steps: int = 10_000
     batch_size: int = 1024
