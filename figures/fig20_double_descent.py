@@ -55,7 +55,7 @@ def _per_T(run) -> dict:
     W_SxHxF, b_SxF = bucket.params["W_HxF"], bucket.params["b_F"]
     X_SxTxF = training_sets(cfg)
     out = {"T": cfg.data.dataset_size, "test_S": n * bucket.metrics["eval_loss"],
-           "train_S": n * bucket.metrics["train_loss"], "W": W_SxHxF, "b": b_SxF, "X": X_SxTxF}
+           "train_S": n * bucket.metrics["dataset_loss"], "W": W_SxHxF, "b": b_SxF, "X": X_SxTxF}
     dd = [{k: np.asarray(v) for k, v in analysis.dd_dimensionalities(W_SxHxF[s], X_SxTxF[s]).items()}
           for s in range(len(W_SxHxF))]
     out["D_data_S"] = np.array([d["D_data_T"].mean() for d in dd])

@@ -544,7 +544,7 @@ def eval_example_losses(run: store.Run, bucket: int, cells) -> np.ndarray:
     bp = plan_bucket(run.config, bk.index, ModelConfig(**bk.model))
     flat = np.array([np.ravel_multi_index(tuple(c), bp.grid_shape) for c in cells], np.int64)
     idx = tuple(np.array(c) for c in zip(*[tuple(c) for c in cells]))
-    params = {k: jnp.asarray(v[idx]) for k, v in bk.params.items()}
+    params = {k: jnp.asarray(v[idx]) for k, v in bk.params.items() if not k.startswith("axis_")}
     hp = CellHyper(cell_keys(bp.seeds_C[flat], bp.tags_C[flat]), jnp.asarray(bp.density_CxF[flat]),
                    jnp.asarray(bp.importance_CxF[flat]))
     spec = RunSpec(bp.model, run.config.data, run.config.train)
