@@ -5,8 +5,8 @@ vmapped axis) it runs a fixed number K of step *intervals* ``[lo_k, hi_k)`` as a
 intervals whose body is a ``lax.fori_loop`` over steps. The scan emits each model's parameters at
 the end of every interval and, at the logged steps, their exact loss on the first batch of the
 shared evaluation sample, so weight snapshots at log-spaced steps (and step 0, an empty first
-interval) are recorded inside the compiled loop. The host calls ``advance`` a few dozen times per chunk (to draw
-a progress bar), never once per step; the interval bounds are traced values, so every call reuses
+interval) are recorded inside the compiled loop. The host calls ``advance`` a few dozen times per
+chunk (to draw a progress bar), never once per step; the interval bounds are traced values, so every call reuses
 one compilation, and changing grid values (densities, importances, seeds) never recompiles.
 On a CPU the model axis is walked in cache-sized blocks (vmap inside, lax.map outside; see
 :func:`map_models`); with several devices it is split over them by ``jax.shard_map``.
