@@ -526,6 +526,17 @@ def plot_phase_diagram(
     )
 
 
+def _log_x(ax, *x_arrays) -> None:
+    """A log x axis; when the data include x <= 0 (e.g. the init at step 0 of a training history),
+    a symmetric log axis that is linear up to the smallest positive x, so those points show."""
+    x = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in x_arrays] or [np.ones(1)])
+    x = x[np.isfinite(x)]
+    if x.size and x.min() <= 0 and (x > 0).any():
+        ax.set_xscale("symlog", linthresh=float(x[x > 0].min()), linscale=0.5)
+    else:
+        ax.set_xscale("log")
+
+
 def plot_dynamics(
     ax,
     steps_T,
@@ -550,7 +561,8 @@ def plot_dynamics(
       loss_T: loss per snapshot, shape (T,), or None for no twin axis.
       title, xlabel, ylabel: text; loss_label is the twin axis label.
       cmap: colours of the feature curves.
-      logx, logy_loss: log scales for steps and loss.
+      logx, logy_loss: log scales for steps and loss (with step 0 in steps_T: a symmetric log
+        axis, linear up to step 1, so the init shows).
       jump_steps: steps to mark with vertical dotted lines (e.g. from detect_jumps), or None.
 
     Returns:
@@ -565,7 +577,7 @@ def plot_dynamics(
         for s in np.ravel(jump_steps):
             ax.axvline(s, color="gray", ls=":", lw=0.8)
     if logx:
-        ax.set_xscale("log")
+        _log_x(ax, steps)
     _labels(ax, title, xlabel, ylabel)
     loss_ax = None
     if loss_T is not None:
@@ -757,7 +769,7 @@ def plot_curves(
       x_X: x values, shape (X,), shared by every curve (or a dict label -> x array).
       ys: dict label -> y values, shape (X,); NaN entries leave gaps.
       title, xlabel, ylabel: text.
-      logx, logy: log scales.
+      logx, logy: log scales (a symmetric log x axis when some x <= 0, see :func:`_log_x`).
       styles: dict label -> matplotlib format string (default: lines with markers).
       vlines, hlines: sequences of (value, label) guide lines (dotted grey).
       legend_loc: legend location.
@@ -777,7 +789,7 @@ def plot_curves(
     for v, label in hlines:
         ax.axhline(v, color="gray", ls="--", lw=0.8, label=label or None)
     if logx:
-        ax.set_xscale("log")
+        _log_x(ax, *(x_X.values() if isinstance(x_X, dict) else [x_X]))
         if cell_ticks and not isinstance(x_X, dict) and np.size(x_X) <= 40:
             _cell_ticks(ax.xaxis, x_X)  # readable ticks at the data's x values
         else:

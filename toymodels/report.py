@@ -236,7 +236,7 @@ def _dynamics_plot(run, bucket, loss, out: Path) -> None:
     fig, ax = plotting.make_figure(figsize=(6, 3.5))
     plotting.plot_dynamics(ax, bucket.history["steps_T"], np.asarray(traj["D_TxF"]), np.asarray(loss_T),
                            title=f"{_cell_names(bucket)[-1]} — {labels.model_label(bucket.model)}",
-                           xlabel="step", ylabel="feature dimensionality D_i", loss_label="training loss")
+                           xlabel="step", ylabel="feature dimensionality D_i", loss_label="loss on a fixed eval batch")
     plotting.save_figure(fig, out / f"dynamics-b{bucket.index}.png")
 
 
