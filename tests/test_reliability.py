@@ -366,7 +366,7 @@ def fake_train_chunk(spec, hp, plan, progress=None, block=None):
     W = np.broadcast_to(d[:, None, :], (I, n, F)).copy()
     return {"p:W_HxF": W, "p:b_F": -d, "s:W_HxF": np.repeat(W[:, None], T, axis=1),
             "s:b_F": np.repeat(-d[:, None], T, axis=1), "loss_T": np.tile(d[:, :1], (1, T)),
-            "eval_loss": d[:, 0].copy(), "train_loss": d[:, 0].copy(), "dataset_loss": d[:, 0].copy()}
+            "eval_loss": d[:, 0].copy(), "eval_loss_se": 0.1 * d[:, 0], "dataset_loss": np.full(I, np.nan, np.float32)}
 
 
 def test_sigkill_while_writing_a_chunk_then_resume(tmp_path, monkeypatch):
@@ -470,7 +470,7 @@ def test_stale_chunks_of_another_layout_are_removed_on_resume(tmp_path, monkeypa
 def test_metrics_csv_marks_a_diverged_model_instead_of_zero_represented():
     cols = sweep.cell_metrics(ModelConfig(n_features=3, n_hidden=2),
                               {"W_HxF": np.array([np.eye(2, 3), np.full((2, 3), np.nan)])},
-                              np.array([0.1, np.nan]), np.array([0.1, np.nan]))
+                              np.array([0.1, np.nan]), np.array([0.01, np.nan]), np.array([np.nan, np.nan]))
     assert cols["n_represented"].tolist() == [2, -1] and cols["finite"].tolist() == [1, 0]
     assert cols["dims_per_feature"][0] == 1.0 and np.isnan(cols["dims_per_feature"][1])
 
