@@ -61,7 +61,7 @@ import numpy as np
 from toymodels.config import ConfigError, SweepConfig, config_hash, from_dict, to_dict
 
 
-class StoreError(Exception):
+class StoreError(ValueError):
     """A file of a run directory that does not load or does not match its recorded sha256."""
 
 
@@ -269,6 +269,8 @@ class Run:
         rows = read_csv(self.dir / "metrics.csv")
         try:
             self._load_buckets(grid, rows)
+        except StoreError:
+            raise
         except (KeyError, TypeError, ValueError) as e:
             raise StoreError(f"{self.dir} has inconsistent grid.json/metrics.csv/npz files "
                              f"({type(e).__name__}: {e})") from None
