@@ -349,6 +349,13 @@ document.getElementById("subtitle").textContent = DATA.run + " · " + DATA.subti
 parseHash();
 render();
 window.addEventListener("hashchange", () => { parseHash(); drawControls(); drawMap(); drawPanel(); });
+// ?click=K dispatches a real click on map cell K after loading: how a headless browser, which
+// cannot click from its command line, exercises the click path (tests/test_explore.py).
+const clickParam = new URLSearchParams(location.search).get("click");
+if (clickParam !== null) {
+  const target = document.querySelector(`#map rect.cell[data-cell="${parseInt(clickParam, 10)}"]`);
+  if (target) target.dispatchEvent(new MouseEvent("click", {bubbles: true}));
+}
 </script>
 </body>
 </html>

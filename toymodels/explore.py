@@ -12,7 +12,8 @@ superposition score, the feature status and the geometry labels (analysis.geomet
 Every number is computed here in Python, by toymodels.analysis, from the run directory; the page's
 script only draws them. No server, no network: data, script and style are inlined. The page reads
 ``#cell=K`` (flat index over the value axes, C order; ``#bucket=B&cell=K`` for several buckets)
-on load, and clicks on the map rewrite the fragment.
+on load, and clicks on the map rewrite the fragment; ``?click=K`` clicks map cell K after loading
+(for headless browsers).
 """
 
 from __future__ import annotations
