@@ -32,15 +32,20 @@ def tiny_run(tmp_path_factory):
     return rdir
 
 
+@pytest.fixture(scope="module")
+def page_path(tiny_run, tmp_path_factory):
+    out = tmp_path_factory.mktemp("page") / "page.html"
+    assert main(["explore", str(tiny_run), "--out", str(out)]) == 0
+    return out
+
+
 def _page_data(page: str) -> dict:
     m = re.search(r"const DATA = (\{.*?\});\n", page)
     return json.loads(m.group(1).replace("<\\/", "</"))
 
 
-def test_explore_page_is_self_contained_and_shows_precomputed_numbers(tiny_run, tmp_path):
-    out = tmp_path / "page.html"
-    assert main(["explore", str(tiny_run), "--out", str(out)]) == 0
-    page = out.read_text()
+def test_explore_page_is_self_contained_and_shows_precomputed_numbers(tiny_run, page_path):
+    page = page_path.read_text()
     # No server, no network: nothing is loaded from anywhere (the SVG namespace is an identifier).
     assert re.findall(r"https?://(?!www\.w3\.org/2000/svg)", page) == []
     assert "<script src" not in page and "<link" not in page
@@ -75,13 +80,13 @@ def _text_of(dom: str, element_id: str) -> str:
 
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="headless test needs /usr/bin/chromium "
                     "(Debian package chromium; .ci/run installs it)")
-def test_explore_page_in_headless_chromium_click_changes_panel(tiny_run, tmp_path):
-    out = tmp_path / "page.html"
-    assert main(["explore", str(tiny_run), "--out", str(out)]) == 0
-    cells = _page_data(out.read_text())["buckets"][0]["cells"]
-    url = out.resolve().as_uri()
+def test_explore_page_in_headless_chromium_click_changes_panel(page_path, tmp_path):
+    cells = _page_data(page_path.read_text())["buckets"][0]["cells"]
+    url = page_path.resolve().as_uri()
+    shot = tmp_path / "explore.png"
     dom0 = _chromium(url + "#cell=0", tmp_path / "chrome", "--dump-dom")
-    dom3 = _chromium(url + "?click=3#cell=0", tmp_path / "chrome", "--dump-dom")  # a real click on cell 3
+    # a real click on map cell 3 (the page dispatches it, see toymodels/explore.py), with a screenshot
+    dom3 = _chromium(url + "?click=3#cell=0", tmp_path / "chrome", "--dump-dom", f"--screenshot={shot}")
     assert _text_of(dom0, "cell-title") == f"Cell 0: {cells[0]['name']}"
     assert _text_of(dom3, "cell-title") == f"Cell 3: {cells[3]['name']}"
     assert _text_of(dom3, "cell-structures") == f"Geometry: {cells[3]['structures']}"
@@ -89,8 +94,6 @@ def test_explore_page_in_headless_chromium_click_changes_panel(tiny_run, tmp_pat
     for dom in (dom0, dom3):
         assert len(re.findall(r"<title>feature \d+: ", dom)) == 3
         assert len(re.findall(r"<title>WᵀW\[", dom)) == 9
-    shot = tmp_path / "explore.png"
-    _chromium(url + "?click=3", tmp_path / "chrome", f"--screenshot={shot}")
     assert shot.stat().st_size > 10_000
     print(f"screenshot: {shot}")
 
