@@ -314,7 +314,7 @@ function drawPanel() {
   const B = DATA.buckets[state.bucket], C = B.cells[state.cell];
   document.getElementById("cell-title").textContent = `Cell ${state.cell}: ${C.name}`;
   const stats = document.getElementById("cell-stats"); stats.innerHTML = "";
-  const items = [["best seed", `${C.best_seed} of ${B.n_seeds}`], ["eval loss", fmt(C.eval_loss, 4)], ["D* = m/‖W‖²_F", fmt(C.D_star, 3)],
+  const items = [["best seed (lowest loss)", `${C.best_seed} of ${B.n_seeds} seeds`], ["eval loss", fmt(C.eval_loss, 4)], ["D* = m/‖W‖²_F", fmt(C.D_star, 3)],
                  ["Σ D_i", fmt(C.D_sum, 3)], ["represented", `${C.n_represented} of ${B.n_features}`]];
   if (B.phase) items.push(["extra feature: trained / theory", `${B.phase.names[B.phase.empirical[state.cell]]} / ${B.phase.names[B.phase.theory[state.cell]]}`]);
   for (const [k, v] of items) { const s = h("div", {class: "stat"}, stats); h("span", {class: "k"}, s, k); h("span", {class: "v"}, s, v); }
@@ -323,7 +323,8 @@ function drawPanel() {
   document.getElementById("cell-factors").textContent = fac.length ? fac.join(" · ") : "";
   drawFeatures(B, C);
   const svg = document.getElementById("wtw"); svg.innerHTML = "";
-  heatmap(svg, C.WtW_FxF, B.kind === "relu" || B.kind === "linear" ? C.b_F : null, "WᵀW", "feature i", "feature j");
+  if (C.WtW_FxF === null) { svg.setAttribute("width", 260); svg.setAttribute("height", 40); el("text", {x: 4, y: 20, "font-size": 12, fill: "#555"}, svg, `left out: n = ${B.n_features} features (n² numbers)`); }
+  else heatmap(svg, C.WtW_FxF, B.kind === "relu" || B.kind === "linear" ? C.b_F : null, "WᵀW", "feature i", "feature j");
   const t = document.getElementById("feature-table"); t.innerHTML = "";
   const hr = h("tr", {}, t);
   ["i", "importance", "‖W_i‖", "D_i", "fraction", "superposition", "status", "b_i"].forEach((x, j) => h("th", {class: j === 6 ? "l" : ""}, hr, x));

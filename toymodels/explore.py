@@ -30,6 +30,7 @@ from toymodels.report import _cell_names, _structure_text, _weights, phase_diagr
 from toymodels.selection import best_of_seeds, best_seed_index
 
 FORMAT_VERSION = 1
+MAX_WTW_FEATURES = 256  # above this, n² numbers per cell would swell the page; WᵀW is left out
 
 
 def _num(x, sig: int = 5):
@@ -84,7 +85,7 @@ def bucket_data(run: store.Run, bucket) -> dict:
             "importance_F": _num(importance_CxF[c], 4),
             "W_HxF": _num(best_W[c], 4),
             "b_F": _num(best_b[c], 4),
-            "WtW_FxF": _num(best_W[c].T @ best_W[c], 4),
+            "WtW_FxF": _num(best_W[c].T @ best_W[c], 4) if best_W.shape[-1] <= MAX_WTW_FEATURES else None,
             "norms_F": _num(m["norms_F"][c], 4),
             "D_F": _num(summary["D_F"], 4),
             "D_fraction_F": summary["D_fraction_F"],
