@@ -60,7 +60,7 @@ td.l, th.l { text-align:left; }
   <div class="factors" id="cell-factors"></div>
   <div class="plots">
     <figure style="margin:0"><h3 id="features-caption">Feature directions</h3><svg id="features"></svg></figure>
-    <figure style="margin:0"><h3>WᵀW and bias b</h3><svg id="wtw"></svg></figure>
+    <figure style="margin:0"><h3 id="wtw-caption">WᵀW and bias b</h3><svg id="wtw"></svg></figure>
   </div>
   <h3>Per feature</h3>
   <div class="tablewrap"><table id="feature-table"></table></div>
@@ -188,7 +188,7 @@ function drawMap() {
     xName = axisName(A[1].name); yName = axisName(A[0].name);
   } else {
     nx = n; ny = 1; pos = i => [i, 0];
-    xTicks = A.length === 1 ? A[0].values.map(v => fmt(v, 2)) : B.cells.map((c, i) => String(i));
+    xTicks = A.length === 1 ? A[0].values.map(v => fmt(v, 2)) : (n === 1 ? [""] : B.cells.map((c, i) => String(i)));
     xName = A.length === 1 ? axisName(A[0].name) : (A.length ? "cell (" + A.map(a => a.name).join(" × ") + ")" : "");
     yTicks = [""];
   }
@@ -221,6 +221,9 @@ function drawMap() {
     });
     el("text", {x: left, y: ly + 22 * B.phase.names.length + 12, "font-size": 12, fill: "#444"}, svg,
        "trained vs theory: " + Math.round(100 * B.phase.agreement) + "% of cells agree");
+  } else if (n === 1) {
+    el("text", {x: left, y: ly + 4, "font-size": 12, fill: "#222"}, svg, B.maps[state.metric] + ":");
+    el("text", {x: left, y: ly + 22, "font-size": 12, fill: "#222"}, svg, fmt(vals[0], 4) + " (a single cell)");
   } else {
     const gid = "grad" + Math.random().toString(36).slice(2), defs = el("defs", {}, svg), g = el("linearGradient", {id: gid}, defs);
     for (let k = 0; k <= 10; k++) el("stop", {offset: (k * 10) + "%", "stop-color": viridis(k / 10)}, g);
@@ -267,7 +270,7 @@ function drawFeatures(B, C) {
     } else el("text", {x: 8, y: ly + 8, "font-size": 10, fill: "#555"}, svg, "equal importance");
     el("text", {x: 8, y: ly + 26, "font-size": 10, fill: "#555"}, svg, "dashed line, ×: not represented (‖W_i‖ ≤ 0.5)");
   } else {
-    document.getElementById("features-caption").textContent = `Weights W (${m} hidden × ${nF} features)`;
+    document.getElementById("features-caption").textContent = `${B.kind === "abs" ? "Input weights W₁" : "Weights W"} (${m} hidden × ${nF} features)`;
     heatmap(svg, Wm, null, "W", "hidden dim", "feature i");
   }
 }
@@ -323,8 +326,10 @@ function drawPanel() {
   document.getElementById("cell-factors").textContent = fac.length ? fac.join(" · ") : "";
   drawFeatures(B, C);
   const svg = document.getElementById("wtw"); svg.innerHTML = "";
+  const withBias = B.kind === "relu" || B.kind === "linear";
+  document.getElementById("wtw-caption").textContent = B.kind === "abs" ? "W₁ᵀW₁ (input weights)" : (withBias ? "WᵀW and bias b" : "WᵀW");
   if (C.WtW_FxF === null) { svg.setAttribute("width", 260); svg.setAttribute("height", 40); el("text", {x: 4, y: 20, "font-size": 12, fill: "#555"}, svg, `left out: n = ${B.n_features} features (n² numbers)`); }
-  else heatmap(svg, C.WtW_FxF, B.kind === "relu" || B.kind === "linear" ? C.b_F : null, "WᵀW", "feature i", "feature j");
+  else heatmap(svg, C.WtW_FxF, withBias ? C.b_F : null, "WᵀW", "feature i", "feature j");
   const t = document.getElementById("feature-table"); t.innerHTML = "";
   const hr = h("tr", {}, t);
   ["i", "importance", "‖W_i‖", "D_i", "fraction", "superposition", "status", "b_i"].forEach((x, j) => h("th", {class: j === 6 ? "l" : ""}, hr, x));
