@@ -16,7 +16,8 @@ h1 { font-size:18px; margin:0 0 2px; font-weight:600; }
 .sub { color:var(--muted); font-size:12.5px; }
 main { display:flex; gap:18px; padding:18px 24px; align-items:flex-start; flex-wrap:wrap; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:14px 16px; }
-#mapcard { flex:0 0 auto; }
+#mapcard { flex:0 0 auto; max-width:560px; }
+select { max-width:470px; }
 #panel { flex:1 1 620px; min-width:560px; }
 h2 { font-size:16px; margin:0 0 6px; font-weight:600; }
 h3 { font-size:12.5px; margin:0 0 6px; font-weight:600; color:var(--muted); }
@@ -47,7 +48,7 @@ td.l, th.l { text-align:left; }
 <main>
 <section class="card" id="mapcard">
   <div class="controls">
-    <span id="bucket-control"><label for="bucket">bucket</label> <select id="bucket"></select></span>
+    <span id="bucket-control" style="flex-basis:100%"><label for="bucket">bucket</label> <select id="bucket"></select></span>
     <label for="metric">colour</label> <select id="metric"></select>
   </div>
   <svg id="map" role="img" aria-label="grid map"></svg>
@@ -347,14 +348,14 @@ function drawPanel() {
   }
 }
 
+function drawTitle() { document.getElementById("title").textContent = DATA.buckets[state.bucket].title; }
 function select(i) { state.cell = i; writeHash(); drawMap(); drawPanel(); }
-function render() { drawControls(); drawMap(); drawPanel(); writeHash(); }
+function render() { drawTitle(); drawControls(); drawMap(); drawPanel(); writeHash(); }
 
-document.getElementById("title").textContent = DATA.title;
 document.getElementById("subtitle").textContent = DATA.run + " · " + DATA.subtitle;
 parseHash();
 render();
-window.addEventListener("hashchange", () => { parseHash(); drawControls(); drawMap(); drawPanel(); });
+window.addEventListener("hashchange", () => { parseHash(); drawTitle(); drawControls(); drawMap(); drawPanel(); });
 // ?click=K dispatches a real click on map cell K after loading: how a headless browser, which
 // cannot click from its command line, exercises the click path (tests/test_explore.py).
 const clickParam = new URLSearchParams(location.search).get("click");

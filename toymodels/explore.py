@@ -97,6 +97,7 @@ def bucket_data(run: store.Run, bucket) -> dict:
     out = {
         "index": bucket.index,
         "label": labels.model_label(bucket.model),
+        "title": labels.run_label(run.config, bucket.model),
         "kind": kind,
         "n_features": bucket.model["n_features"],
         "n_hidden": bucket.model["n_hidden"],
