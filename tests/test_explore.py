@@ -162,6 +162,10 @@ def test_export_bundle_round_trip_and_tampering(tiny_run, tmp_path, capsys):
     for k in ma:
         np.testing.assert_array_equal(ma[k], mb[k], err_msg=k)
     assert main(["import", str(bundle), "--to", str(elsewhere)]) == 0  # already there and equal: fine
+    (elsewhere / tiny_run.name / "grid.json").write_text("{}")  # a different run of the same name there
+    capsys.readouterr()
+    assert main(["import", str(bundle), "--to", str(elsewhere)]) == 2
+    assert "grid.json differs from the bundle" in capsys.readouterr().err
     # a tampered file is named in a one-line error, and nothing is unpacked
     tampered = tmp_path / "t.zip"
     with zipfile.ZipFile(bundle) as zin, zipfile.ZipFile(tampered, "w") as zout:

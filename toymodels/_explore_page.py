@@ -174,7 +174,8 @@ function drawMap() {
   const tf = v => useLog ? Math.log10(v) : v;
   let lo = Math.min(...finite.map(tf)), hi = Math.max(...finite.map(tf));
   if (!(hi > lo)) { lo -= 0.5; hi += 0.5; }
-  const color = i => isPhase ? PHASE_COLORS[vals[i]] : viridis((tf(vals[i]) - lo) / (hi - lo));
+  // a non-finite number (stored as null: a diverged run, D* of W = 0) is drawn white
+  const color = i => isPhase ? PHASE_COLORS[vals[i]] : (vals[i] === null ? "#ffffff" : viridis((tf(vals[i]) - lo) / (hi - lo)));
   // Layout: 2 value axes -> heat-map (axis 0 on y, axis 1 on x, values increasing up and right);
   // 1 axis -> a strip in the sweep's order; more axes -> a strip over the flattened cells.
   const A = B.axes, n = B.cells.length;
