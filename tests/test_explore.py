@@ -73,7 +73,7 @@ def _chromium(url: str, user_dir: Path, *extra: str) -> str:
 
 
 def _text_of(dom: str, element_id: str) -> str:
-    m = re.search(rf'id="{element_id}"[^>]*>(.*?)</', dom, re.S)
+    m = re.search(rf'id="{element_id}"[^>]*>(.*?)</', dom, re.DOTALL)
     assert m, f"#{element_id} not in the rendered page"
     return html.unescape(m.group(1))
 

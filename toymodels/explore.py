@@ -26,7 +26,12 @@ from pathlib import Path
 import numpy as np
 
 from toymodels import analysis, labels, store
-from toymodels.report import _cell_names, _structure_text, _weights, phase_diagram_arrays
+from toymodels.report import (
+    _cell_names,
+    _structure_text,
+    _weights,
+    phase_diagram_arrays,
+)
 from toymodels.selection import best_of_seeds, best_seed_index
 
 FORMAT_VERSION = 1
@@ -62,7 +67,9 @@ def bucket_data(run: store.Run, bucket) -> dict:
     W2 = bucket.params.get("W2_FxH")
     best_W2 = None if W2 is None else best_of_seeds(W2, loss).reshape(n_cells, *W2.shape[-2:])
     m = analysis.analyze_grid(best_W, best_b, kind, W2=best_W2)
-    from toymodels import sweep  # the per-cell importances (an axis may vary one feature's importance)
+    from toymodels import (
+        sweep,  # the per-cell importances (an axis may vary one feature's importance)
+    )
     plan = sweep.plan_bucket(run.config, bucket.index, sweep.ModelConfig(**bucket.model))
     importance_CxF = plan.importance_CxF.reshape(*bucket.grid_shape, -1)[..., 0, :].reshape(n_cells, -1)
     names = _cell_names(bucket)

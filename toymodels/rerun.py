@@ -17,7 +17,6 @@ from pathlib import Path
 from toymodels.config import ConfigError, SweepConfig, from_dict, to_dict
 
 
-
 def _usage_error(msg: str):
     from toymodels.cli import UsageError
     return UsageError(msg)
