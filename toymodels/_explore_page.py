@@ -136,9 +136,9 @@ function writeHash() {
 function metricOptions(B) {
   const opts = [];
   if (B.phase) {
-    opts.push(["phase:empirical", "phase of the extra feature (trained; worst seed dropped, majority)"]);
-    opts.push(["phase:best", "phase of the extra feature (best seed)"]);
-    opts.push(["phase:theory", "phase of the extra feature (Wattenberg's theory)"]);
+    opts.push(["phase:empirical", "extra feature's phase: trained (worst seed dropped)"]);
+    opts.push(["phase:best", "extra feature's phase: best seed"]);
+    opts.push(["phase:theory", "extra feature's phase: theory (Wattenberg)"]);
   }
   for (const k in B.maps) opts.push([k, B.maps[k]]);
   return opts;
@@ -196,7 +196,7 @@ function drawMap() {
   }
   const maxW = 470, cs = Math.max(14, Math.min(64, Math.floor(maxW / nx), A.length === 2 ? Math.floor(470 / ny) : 64));
   const left = ny > 1 ? 64 : 16, top = 8, gw = cs * nx, gh = cs * ny;
-  const legendH = isPhase ? 22 * B.phase.names.length + 26 : 58;
+  const legendH = isPhase ? 22 * B.phase.names.length + 44 : 58;
   const W = Math.max(left + gw + 16, 330), H = top + gh + 48 + legendH;
   svg.setAttribute("width", W); svg.setAttribute("height", H);
   const showText = cs >= 34 && !isPhase;
@@ -205,6 +205,8 @@ function drawMap() {
     const r = el("rect", {x: left + x * cs, y: top + y * cs, width: cs - 1, height: cs - 1, fill: fill, class: "cell", "data-cell": i}, svg);
     el("title", {}, r, B.cells[i].name + "\n" + (isPhase ? B.phase.names[vals[i]] : fmt(vals[i], 4)) + "\n" + B.cells[i].structures);
     r.addEventListener("click", () => select(i));
+    if (isPhase && state.metric !== "phase:theory" && B.phase.theory[i] !== vals[i])  // theory disagrees: its phase as a dot
+      el("circle", {cx: left + x * cs + cs / 2, cy: top + y * cs + cs / 2, r: Math.max(2.5, cs / 7), fill: PHASE_COLORS[B.phase.theory[i]], stroke: "#fff", "stroke-width": 1, "pointer-events": "none"}, svg);
     if (showText) el("text", {x: left + x * cs + cs / 2, y: top + y * cs + cs / 2 + 4, "text-anchor": "middle", "font-size": 11, fill: textColor(fill), "pointer-events": "none"}, svg, fmt(vals[i], 2));
   }
   const [sx, sy] = pos(state.cell);
@@ -222,7 +224,9 @@ function drawMap() {
       el("text", {x: left + 20, y: ly + 22 * k + 11, "font-size": 12}, svg, name);
     });
     el("text", {x: left, y: ly + 22 * B.phase.names.length + 12, "font-size": 12, fill: "#444"}, svg,
-       "trained vs theory: " + Math.round(100 * B.phase.agreement) + "% of cells agree");
+       "trained (worst seed dropped) vs theory: " + Math.round(100 * B.phase.agreement) + "% of cells agree");
+    if (state.metric !== "phase:theory")
+      el("text", {x: left, y: ly + 22 * B.phase.names.length + 30, "font-size": 12, fill: "#444"}, svg, "dot: the theory's phase where it differs");
   } else if (n === 1) {
     el("text", {x: left, y: ly + 4, "font-size": 12, fill: "#222"}, svg, B.maps[state.metric] + ":");
     el("text", {x: left, y: ly + 22, "font-size": 12, fill: "#222"}, svg, fmt(vals[0], 4) + " (a single cell)");
