@@ -66,7 +66,7 @@ def cmd_sweep(argv: list[str]) -> int:
     import tyro
 
     from toymodels import store
-    from toymodels.config import SweepConfig, validate
+    from toymodels.config import ConfigError, SweepConfig, validate
     from toymodels.sweep import ChunkOOMError, run_sweep
 
     presets = _presets()
@@ -87,11 +87,14 @@ def cmd_sweep(argv: list[str]) -> int:
             raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(presets)}")
         preset = presets[name]
         preset_cfg, description, report = preset.config, preset.description, preset.report
+    _reject_empty_sequences(rest, SweepConfig)
     cfg = tyro.cli(SweepConfig, default=preset_cfg, args=rest, prog=f"toymodels sweep {name}",
                    description=description)
-    validate(cfg)
     try:
+        validate(cfg)
         result = run_sweep(cfg)
+    except ConfigError as e:  # before anything is written: name the flag as the user typed it
+        raise UsageError(e.cli_message()) from None
     except ChunkOOMError as e:  # finished chunks are saved; a smaller --chunk-size resumes the rest
         return _fail(str(e))
     import jax
@@ -111,6 +114,30 @@ def cmd_sweep(argv: list[str]) -> int:
               f"(flagged finite=0 in metrics.csv): " + "; ".join(result.nonfinite_cells[:5]), file=sys.stderr)
         return 1
     return 0
+
+
+def _sequence_flags(cls, prefix: str = "--") -> set[str]:
+    """The CLI flags of every tuple-valued field of the (nested) config dataclass ``cls``."""
+    import dataclasses
+    import typing
+    flags = set()
+    for name, tp in typing.get_type_hints(cls).items():
+        flag = prefix + name.replace("_", "-")
+        if dataclasses.is_dataclass(tp):
+            flags |= _sequence_flags(tp, flag + ".")
+        elif typing.get_origin(tp) is tuple:
+            flags.add(flag)
+    return flags
+
+
+def _reject_empty_sequences(args: list[str], cls) -> None:
+    """A sequence flag followed by no value (``--grid.density`` alone) would silently drop the axis;
+    tyro accepts it, so refuse it here."""
+    flags = _sequence_flags(cls)
+    for i, a in enumerate(args):
+        if a in flags and (i + 1 == len(args) or args[i + 1].startswith("--")):
+            raise UsageError(f"{a} was given no values: give one or more (e.g. {a} 0.1 0.01), "
+                             f"or leave the flag out to keep the preset's")
 
 
 def format_table(header: list[str], rows: list[list]) -> str:
@@ -190,7 +217,7 @@ def _runs_table(folder: str, runs: list[Path]) -> str:
 
 
 def _load_run(path: str):
-    from toymodels.store import Run
+    from toymodels.store import Run, StoreError
 
     if Path(path).is_file() and path.endswith(".zip"):  # a bundle (toymodels export): verify, unpack beside it
         from toymodels.bundle import BundleError, import_bundle
@@ -206,7 +233,7 @@ def _load_run(path: str):
                          f"directories, e.g. {Path(path) / runs_inside[0].name} (runs: {names})")
     try:
         return Run(path)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, StoreError) as e:
         raise UsageError(str(e)) from None
 
 
@@ -289,9 +316,32 @@ COMMANDS = {"sweep": cmd_sweep, "list": cmd_list, "show": cmd_show, "analyze": c
             "export": cmd_export, "import": cmd_import}
 
 
+INTERRUPTED = "\ninterrupted: finished chunks are saved; run the same command again to resume"
+
+
+def _exit_on_sigint(signum, frame) -> None:
+    """SIGINT handler of the ``toymodels`` program: one line, exit 130, at any moment.
+
+    A KeyboardInterrupt raised into JAX can be swallowed by a callback (the run goes on) or end in
+    a SIGSEGV while XLA's threads are torn down, so the process ends here without unwinding. This
+    is safe because every file is written to a temporary name and renamed (toymodels.store): a
+    killed write leaves only a temporary file, which the next run removes."""
+    import os
+    try:
+        sys.stdout.flush()
+        print(INTERRUPTED, file=sys.stderr, flush=True)
+    finally:
+        os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. ``argv=None`` means "the program" (sys.argv; Ctrl-C exits 130 at once);
+    with an explicit argv (tests, other Python) Ctrl-C raises KeyboardInterrupt inside and returns 130."""
     from toymodels.config import ConfigError
 
+    if argv is None:
+        import signal
+        signal.signal(signal.SIGINT, _exit_on_sigint)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
         print("usage: toymodels COMMAND ...\n\n" + USAGE)
@@ -304,9 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError) as e:
         return _fail(str(e))
     except KeyboardInterrupt:
-        print("\ninterrupted: finished chunks are saved; run the same command again to resume", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `toymodels list | head`: the reader left; not an error of ours
+    except BrokenPipeError:  # `toymodels list | head`: the reader left; not an error of ours
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
