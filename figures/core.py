@@ -71,6 +71,14 @@ def claim_between(text: str, value, lo: float, hi: float, fmt: str = ".3g", sour
     return Claim(text, shown, ok, _jsonable(value), source)
 
 
+def with_sources(claims: Sequence[Claim], sources: Sequence[str]) -> list[Claim]:
+    """The claims with ``source`` set from ``sources`` (one per claim, in order; a claim that already
+    has a source keeps it)."""
+    if len(claims) != len(sources):
+        raise ValueError(f"{len(claims)} claims but {len(sources)} sources")
+    return [c if c.source else dataclasses.replace(c, source=src) for c, src in zip(claims, sources)]
+
+
 def nearest_log_index(values, target: float) -> int:
     """Index of the entry of ``values`` (e.g. a density axis) nearest ``target`` on a log scale."""
     return int(np.argmin(np.abs(np.log(np.asarray(values, dtype=float)) - np.log(target))))
