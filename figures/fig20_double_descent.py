@@ -193,4 +193,8 @@ FIGURE = Figure(
     paper_claim="m=2: small T — the training points form a T-gon (features messy); large T — a pentagon of "
                 "features; a test-loss bump in between",
     sweeps=lambda tiny: dd_configs(tiny), draw=draw,
+    tiny_supported=((7, "a plumbing identity (the regenerated training sets are the trained ones), true at any "
+                        "training length"),),
+    tiny_unsupported="the tiny runs (n=50, 300 steps, T ∈ {3, 100}) neither memorise nor generalise, and have no "
+                     "T grid for a bump",
     runtime_cpu="640 s of training (14 sweeps) + ~60 s drawing on a shared 2-core CPU (load average 5-14)")
