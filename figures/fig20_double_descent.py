@@ -131,7 +131,10 @@ def draw(ctx: FigureContext) -> FigureOutput:
               or _NONE),
         claim(f"T ≥ {LARGE_T_MIN}: the features form a pentagon (geometry_summary) in at least {S - 1} of {S} seeds",
               pent, bool(large) and all(p >= S - 1 for p in pent),
-              ", ".join(f"T={T_N[i]}: {p}/{S}" for p, i in zip(pent, large)) or _NONE),
+              (", ".join(f"T={T_N[i]}: {p}/{S}" for p, i in zip(pent, large)) + " — 6th-largest ‖W_i‖ per seed: "
+               + "; ".join(f"T={T_N[i]}: " + ", ".join(f"{v:.2f}" for v in np.sort(np.linalg.norm(rows[i]['W'], axis=1),
+                                                                                      axis=1)[:, -6])
+                           for i in large)) if large else _NONE),
         claim(f"T ≥ {LARGE_T_MIN}: feature dimensionality high, data low — mean top-5 feature D_i > mean D_t",
               [[float(mean["D_feat5_S"][i]), float(mean["D_data_S"][i])] for i in large],
               bool(large) and all(mean["D_feat5_S"][i] > mean["D_data_S"][i] for i in large),
