@@ -48,20 +48,35 @@ def shift_null_p(a_T, d_T) -> float:
     return float((1 + np.sum(null >= r0)) / (1 + null.size))
 
 
-def change_window(D_TxF, used_T1, share: float = 0.8) -> np.ndarray:
+def change_window(D_TxF, used_T1, share: float = 0.8, steps_T=None):
     """Per feature: the fewest consecutive snapshot intervals (within ``used_T1``) that carry
-    ``share`` of its total variation Σ_t |ΔD_i|; 1 for an ideal step."""
-    dD = np.abs(np.diff(np.asarray(D_TxF, float), axis=0))[np.asarray(used_T1, bool)]
-    out = []
+    ``share`` of its total variation Σ_t |ΔD_i|; 1 for an ideal step. With ``steps_T``, also the
+    first and last step of that window per feature: returns (n_intervals_F, start_F, end_F)."""
+    used = np.asarray(used_T1, bool)
+    dD = np.abs(np.diff(np.asarray(D_TxF, float), axis=0))[used]
+    lo_steps = hi_steps = None
+    if steps_T is not None:
+        st = np.asarray(steps_T)
+        lo_steps, hi_steps = st[:-1][used], st[1:][used]
+    out, start, end = [], [], []
     for col in dD.T:
         c = np.concatenate([[0.0], np.cumsum(col)])
         if c[-1] <= 0:
             out.append(0)
+            start.append(-1)
+            end.append(-1)
             continue
         j = np.searchsorted(c, c[:-1] + share * c[-1] - 1e-12)
         ok = j <= len(col)  # windows that reach the share before the end
-        out.append(int(np.min((j - np.arange(len(col)))[ok])))
-    return np.array(out)
+        width = np.where(ok, j - np.arange(len(col)), len(col) + 1)
+        i0 = int(np.argmin(width))
+        out.append(int(width[i0]))
+        if lo_steps is not None:
+            start.append(int(lo_steps[i0]))
+            end.append(int(hi_steps[i0 + width[i0] - 1]))
+    if steps_T is None:
+        return np.array(out)
+    return np.array(out), np.array(start), np.array(end)
 
 
 def jump_claims(D_TxF, steps_T, loss_T, inv_density: float):
@@ -78,7 +93,12 @@ def jump_claims(D_TxF, steps_T, loss_T, inv_density: float):
     corr = activity_loss_correlation(D_sel, loss_T, steps, min_step=MIN_STEP)
     used = corr["used_T1"]
     p = shift_null_p(corr["activity_T1"][used], corr["drop_T1"][used])
-    window = change_window(D_sel, used) if learned.size else np.zeros(0, int)
+    if learned.size:
+        window, w_start, w_end = change_window(D_sel, used, steps_T=steps)
+    else:
+        window, w_start, w_end = (np.zeros(0, int),) * 3
+    span = (f"; median window steps {int(np.median(w_start))}–{int(np.median(w_end))} "
+            f"({np.median((w_end - w_start) / steps[-1]):.0%} of training)") if window.size else ""
     n_int = int(used.sum())
     claims = [
         claim_between(f"the run at 1/(1−S) = {inv_density:.2f}, chosen on the notebook re-run (its D* closest to "
@@ -95,7 +115,7 @@ def jump_claims(D_TxF, steps_T, loss_T, inv_density: float):
               learned.size > 0 and features_with_jump >= learned.size / 2,
               measured=f"{features_with_jump} of {learned.size} features ({jumps['n_jumps']} jumps); 80% of a "
                        f"feature's D_i change takes a median {np.median(window) if window.size else float('nan'):.0f} "
-                       f"of the {n_int} snapshot intervals after step {MIN_STEP} (a jump: 1)",
+                       f"of the {n_int} snapshot intervals after step {MIN_STEP} (a jump: 1){span}",
               source="paper §5 (spec 3.7): \"D_i jumps between discrete values\". The paper gives no resolution; "
                      "0.1 is the gap between the neighbouring levels 1/2 and 2/5 that a jump between them must cross, "
                      "here within one snapshot interval (≤ 8% of the step count); 'half of the features' is a "
@@ -109,7 +129,8 @@ def jump_claims(D_TxF, steps_T, loss_T, inv_density: float):
                      "is statistical: the Pearson r against all circular shifts of the drop series (which keep each "
                      "series' autocorrelation); replaces an 'r ≥ 0.5' that had no basis"),
     ]
-    return claims, {"learned": learned, "D_sel": D_sel, "jumps": jumps, "corr": corr, "p": p, "window": window}
+    return claims, {"learned": learned, "D_sel": D_sel, "jumps": jumps, "corr": corr, "p": p, "window": window,
+                    "window_start": w_start, "window_end": w_end}
 
 
 def draw(ctx: FigureContext) -> FigureOutput:
@@ -162,7 +183,7 @@ def draw(ctx: FigureContext) -> FigureOutput:
             "D_TxF_learned": D_sel.round(4), "learned_features": learned,
             "jumps": jumps["jumps"], "fraction_jumps_with_5pct_loss_drop": jumps["fraction_coinciding"],
             "activity_loss_r": corr["r"], "activity_loss_p": st["p"], "logged_loss_T": np.asarray(logged_T, float),
-            "change_window_80_F": st["window"], "chosen_on": f"[NBrun] D* closest to 1/2 at 1/(1−S) = {NBRUN_DIGON_X:.2f}"}
+            "change_window_80_F": st["window"], "change_window_80_steps_F": [st["window_start"], st["window_end"]], "chosen_on": f"[NBrun] D* closest to 1/2 at 1/(1−S) = {NBRUN_DIGON_X:.2f}"}
     return FigureOutput(fig, claims, data)
 
 
