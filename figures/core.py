@@ -194,19 +194,27 @@ def provenance() -> dict:
     def git(*args):
         try:
             r = subprocess.run(["git", "-C", str(REPO_DIR), *args], capture_output=True, text=True, timeout=20)
-            return r.stdout.strip() if r.returncode == 0 else None
+            return r.stdout if r.returncode == 0 else None
         except (OSError, subprocess.SubprocessError):
             return None
 
     commit = git("rev-parse", "HEAD")
+    commit = commit.strip() if commit else None
     status = git("status", "--porcelain", "--untracked-files=no")
-    if status is not None:  # the gallery's own outputs (written while it is regenerated) do not make the code dirty
-        status = "\n".join(line for line in status.splitlines()
-                            if not (line[3:].startswith("figures/") and line.endswith((".json", ".png", ".md"))))
     versions = {"python": platform.python_version()}
     for pkg in ("jax", "jaxlib", "numpy", "toymodels"):
         try:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = None
-    return {"git_commit": commit, "git_dirty": None if status is None else bool(status), "versions": versions}
+    return {"git_commit": commit, "git_dirty": None if status is None else code_dirty(status), "versions": versions}
+
+
+def code_dirty(porcelain: str) -> bool:
+    """Whether ``git status --porcelain`` output lists a changed tracked file other than the
+    gallery's own outputs (figures/*.json, *.png, README.md, rewritten while it is regenerated)."""
+    for line in porcelain.splitlines():
+        path = line[3:].split(" -> ")[-1]  # "XY path" or "XY old -> new"
+        if path and not (path.startswith("figures/") and path.endswith((".json", ".png", ".md"))):
+            return True
+    return False

@@ -91,6 +91,16 @@ def test_claims_carry_their_source_and_gallery_shows_it(tmp_path):
     assert "x \\| y" in gallery and 'paper §1: "a \\| b"' in gallery and "commit abc1234567" in gallery
 
 
+def test_provenance_counts_code_changes_not_the_gallery_outputs():
+    from figures.core import code_dirty, provenance
+
+    assert not code_dirty(" M figures/02-linear-vs-relu.json\n M figures/README.md\nM  figures/09-x.png\n")
+    assert code_dirty(" M figures/fig02_linear_vs_relu.py\n")
+    assert code_dirty("M  toymodels/train.py\n") and code_dirty("R  a.py -> b.py\n") and not code_dirty("")
+    prov = provenance()
+    assert prov["versions"]["numpy"] and prov["versions"]["python"]
+
+
 def test_claim_between_fails_on_nan_and_out_of_range():
     assert claim_between("x", [0.4, 0.41], 0.38, 0.42).passed
     assert not claim_between("x", [0.4, 0.5], 0.38, 0.42).passed
