@@ -67,7 +67,8 @@ def draw(ctx: FigureContext) -> FigureOutput:
     for i in range(R):
         dens = np.full(n, run.config.data.density, np.float32)
         dens[focus] *= rho[i]
-        xa, xb = (sample_batch(jax.random.key(k), dens, run.config.data, EVAL_SAMPLES) for k in (1000 + i, 2000 + i))
+        n_eval = 4096 if ctx.tiny else EVAL_SAMPLES  # the tiny run is plumbing; keep the test fast
+        xa, xb = (sample_batch(jax.random.key(k), dens, run.config.data, n_eval) for k in (1000 + i, 2000 + i))
         loss_RxS[i] = per_example_loss(W_RxSxHxF[i], b_RxSxF[i], np.asarray(xa)).mean(axis=1)
         per_B.append(per_example_loss(W_RxSxHxF[i], b_RxSxF[i], np.asarray(xb)))
     norm_RxS = np.linalg.norm(W_RxSxHxF[..., focus], axis=-1)
