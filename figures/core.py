@@ -40,14 +40,16 @@ class Claim:
     passed: bool
     value: Any = None
     """The measured number(s), JSON-ready (floats, lists); None when ``measured`` says it all."""
+    source: str = ""
+    """Where the claim's criterion comes from (the paper's words, the theory, a spec section)."""
 
 
-def claim(text: str, value, ok: bool, measured: str | None = None) -> Claim:
+def claim(text: str, value, ok: bool, measured: str | None = None, source: str = "") -> Claim:
     """Build a Claim; ``measured`` defaults to a compact rendering of ``value``."""
-    return Claim(text, measured if measured is not None else _render(value), bool(ok), _jsonable(value))
+    return Claim(text, measured if measured is not None else _render(value), bool(ok), _jsonable(value), source)
 
 
-def claim_between(text: str, value, lo: float, hi: float, fmt: str = ".3g") -> Claim:
+def claim_between(text: str, value, lo: float, hi: float, fmt: str = ".3g", source: str = "") -> Claim:
     """Claim that every entry of ``value`` lies in [lo, hi] (NaN fails)."""
     v = np.atleast_1d(np.asarray(value, dtype=float))
     ok = bool(v.size) and bool(np.all((v >= lo) & (v <= hi)))
@@ -57,7 +59,7 @@ def claim_between(text: str, value, lo: float, hi: float, fmt: str = ".3g") -> C
         shown = f"{v[0]:{fmt}}"
     else:
         shown = f"min {np.nanmin(v):{fmt}}, max {np.nanmax(v):{fmt}} over {v.size}" if np.isfinite(v).any() else "NaN"
-    return Claim(text, shown, ok, _jsonable(value))
+    return Claim(text, shown, ok, _jsonable(value), source)
 
 
 def nearest_log_index(values, target: float) -> int:
