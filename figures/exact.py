@@ -17,8 +17,9 @@ import numpy as np
 from figures.core import FIGURES_DIR
 from toymodels import analysis, theory
 
-SETTINGS = {"n_starts": 24, "steps": 1000, "newton_steps": 30, "seed": 0, "version": 1}
-TINY_SETTINGS = {"n_starts": 4, "steps": 100, "newton_steps": 4, "seed": 0, "version": 1}
+SETTINGS_BY_SHAPE = {(2, 1): {"n_starts": 48, "steps": 1000, "newton_steps": 30, "seed": 0, "version": 3},
+                     (3, 2): {"n_starts": 32, "steps": 600, "newton_steps": 20, "seed": 0, "version": 3}}
+TINY_SETTINGS = {"n_starts": 4, "steps": 100, "newton_steps": 4, "seed": 0, "version": 3}
 
 
 def cache_path(n: int, m: int, bias: bool = True):
@@ -43,7 +44,7 @@ def _compute(n, m, p_P, r_R, settings, bias=True):
 def _to_json(packed, p_P, r_R, settings, wall_s):
     return {"density": list(map(float, p_P)), "relative_importance": list(map(float, r_R)), "settings": settings,
             "wall_s": round(wall_s, 1),
-            **{k: np.round(np.asarray(v, float), 7).tolist() for k, v in packed.items()}}
+            **{k: np.asarray(v, float).tolist() for k, v in packed.items()}}  # full precision: sparse losses ~1e-5
 
 
 def _from_json(d):
@@ -61,6 +62,7 @@ def exact_grid(n: int, m: int, p_P, r_R, *, tiny: bool = False, bias: bool = Tru
     p_P, r_R = np.asarray(p_P, float), np.asarray(r_R, float)
     path = cache_path(n, m, bias)
     cached = json.loads(path.read_text()) if path.exists() else None
+    SETTINGS = SETTINGS_BY_SHAPE[(n, m)]
     same = cached is not None and cached["settings"] == SETTINGS and np.allclose(cached["density"], p_P) \
         and np.allclose(cached["relative_importance"], r_R)
     if same:
@@ -133,4 +135,4 @@ def write_cache_from_raw(raw_npz: str, n: int, m: int, bias: bool = True) -> Non
     mins = theory.Minima(d["W"], d["b"], d["loss"], d["grad_norm"], d["min_eig"])
     packed = theory.pack(theory.group_grid(mins, d["dens"], d["imp"]))
     cache_path(n, m, bias).write_text(json.dumps(_to_json(packed, d["density_P"], d["relative_importance_R"],
-                                                          SETTINGS, float(d["wall_s"]) if "wall_s" in d else 0.0)))
+                                                          SETTINGS_BY_SHAPE[(n, m)], float(d["wall_s"]) if "wall_s" in d else 0.0)))

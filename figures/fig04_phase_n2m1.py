@@ -8,6 +8,11 @@ boundary (cells not within one cell of a theory boundary, analysis.boundary_mask
 
 Scaled down from the paper's 40 × 40 × 10 models × 10k steps (batch 1,024): see
 experiments/phase.py for the grid actually trained and the measured throughput.
+Judged against the EXACT theory (toymodels.theory via figures/exact.py): every local minimum of
+the exact expected loss per cell, biases optimised, 32 starts per cell; a trained model's exact loss
+(of its own W, b) says which minimum it sits in. Models are labelled with
+analysis.phase_n2m1 (the three phases plus McGrath's same-sign "confused" one), the exact
+minima with the same function. Wattenberg's diagram is drawn beside it for reference.
 """
 
 from __future__ import annotations
@@ -181,12 +186,12 @@ def draw(ctx: FigureContext) -> FigureOutput:
         (cmp["proto"]["phase"], f"trained: majority of {n_seeds} seeds, worst dropped\n"
                                 f"(agrees with exact: {s['protocol']:.0%})"),
         (cmp["proto"]["best_phase"], f"trained: lowest-loss seed (agrees with exact: {s['best']:.0%})"),
-        (glob, "EXACT theory: global minimum, bias free\n(toymodels.theory)"),
+        (glob, "EXACT theory: global minimum, biases optimised\n(toymodels.theory)"),
         (np.asarray(arr["theory_PxR"]), f"Wattenberg's 3 configurations\n(protocol agrees: {agree['protocol']:.0%})"),
     ]
     for i, (ax, (codes, title)) in enumerate(zip(axes, panels)):
         plotting.plot_phase_map(ax, r, p, codes, phase_names=names, phase_colors=colors, curves=curve,
-                                legend=(i == 2), title=title, xlabel=xlabel, ylabel=ylabel if i == 0 else "")
+                                legend=(i == 0), title=title, xlabel=xlabel, ylabel=ylabel if i == 0 else "")
     P, R = glob.shape
     fig.suptitle(f"{labels.run_label(run.config, bucket.model)} · {P} × {R} cells · exact minima: "
                  f"{cmp['exact']['settings']['n_starts']} starts per cell ({cmp['exact']['source']}) · "

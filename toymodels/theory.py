@@ -189,11 +189,15 @@ def descend(key, density_CxF, importance_CxF, *, m: int, n: int, n_starts: int =
             newton_steps: int = 30, lr: float = 0.03, bias: bool = True):
     """Descend the exact expected loss from many random starts, for a batch of cells.
 
-    Per cell (density_F, importance_F) and start: W ~ s·N(0, 1/m) with s ~ U(0.2, 1.5), b ~ U(−0.1, 0.4)
-    (b = 0 and fixed when ``bias=False``, McGrath's bias-free model);
+    Per cell (density_F, importance_F) and start: W ~ s·N(0, 1/m) with log s ~ U(log 0.02, log 1.5), b = 0
+    for half the starts and b ~ U(−0.1, 0.4) for the rest (b = 0 and fixed when ``bias=False``,
+    McGrath's bias-free model); a quarter of the starts (those at b = 0) instead imitate the trainer:
+    W ~ 0.05·N(0, 1/m), b = 0, Adam steps 20× smaller;
     Adam (optax, learning rate lr decaying exponentially to lr/300 over `steps`) inside lax.scan, then
     `newton_steps` saddle-free Newton steps (|eigenvalues| floored at 1e-8, step length ≤ 0.3, a line
-    search over fractions 1 … 0.01 of it, taken only if the loss does not rise). At low density the
+    search over fractions 1 … 0.01 of it, taken only if the loss falls; at a saddle or a kink point
+    with a negative one-sided curvature it adds ±0.2 along the most negative eigenvector, and it also
+    tries ±0.05 and ±0.2 along a random direction each step). At low density the
     loss is ill-conditioned (terms ∝ p next to terms ∝ p²) and Adam alone does not converge there. vmap over starts and cells, one jit.
 
     Returns:
@@ -213,10 +217,19 @@ def descend(key, density_CxF, importance_CxF, *, m: int, n: int, n_starts: int =
         # the zero output), so the tolerances of distinct_minima are relative at every density
         scale = jnp.sum(I_F * p_F) / 3
         rel = lambda th: loss_fn(th, p_F, I_F) / scale  # noqa: E731
-        k1, k2, k3 = jax.random.split(k, 3)
-        scale = jax.random.uniform(k1, (), minval=0.2, maxval=1.5)
+        k1, k2, k3, k4 = jax.random.split(k, 4)
+        # scales log-uniform in [0.02, 1.5] (small ones mimic the trainer's init); half the starts
+        # begin at b = 0 like the trainer, half at b ~ U(−0.1, 0.4)
+        scale = jnp.exp(jax.random.uniform(k1, (), minval=jnp.log(0.02), maxval=jnp.log(1.5)))
         W0 = scale * jax.random.normal(k2, (m, n)) / jnp.sqrt(m)
-        b0 = jax.random.uniform(k3, (n,), minval=-0.1, maxval=0.4) * bias
+        u = jax.random.uniform(k3, (n + 1,))
+        b0 = jnp.where(u[n] < 0.5, 0.0, -0.1 + 0.5 * u[:n]) * bias
+        # a quarter of the starts imitate the trainer: small init, b = 0, 20× smaller steps (some
+        # minima have small basins that fast descent from large starts misses)
+        trainer_like = u[n] < 0.25
+        W0 = jnp.where(trainer_like, 0.05 * W0 / scale, W0)
+        b0 = jnp.where(trainer_like, 0.0, b0)
+        step_scale = jnp.where(trainer_like, 0.05, 1.0)
         theta = jnp.concatenate([W0.ravel(), b0])
         vg = jax.value_and_grad(loss_fn)
 
@@ -224,7 +237,7 @@ def descend(key, density_CxF, importance_CxF, *, m: int, n: int, n_starts: int =
             th, st = carry
             _, g = vg(th, p_F, I_F)
             upd, st = opt.update(g, st, th)
-            return (optax.apply_updates(th, upd), st), None
+            return (th + step_scale * upd, st), None
 
         (theta, _), _ = jax.lax.scan(adam_step, (theta, opt.init(theta)), None, length=steps)
         hess = jax.hessian(rel)
@@ -232,19 +245,28 @@ def descend(key, density_CxF, importance_CxF, *, m: int, n: int, n_starts: int =
 
         alphas = jnp.array([1.0, 0.5, 0.25, 0.1, 0.03, 0.01])
 
-        def newton_step(th, _):
+        def newton_step(th, key_t):
             L, g = vg_rel(th)
             lam, V = jnp.linalg.eigh(hess(th))
             step = -V @ ((V.T @ g) / jnp.maximum(jnp.abs(lam), 1e-8))
             step = step * jnp.minimum(1.0, 0.3 / (jnp.linalg.norm(step) + 1e-30))
-            # line search over a few fractions of the step (the loss is only C¹: a full Newton step
-            # can cross a kink); keep the best, or stay if none lowers the loss
-            tries = jax.vmap(lambda a: rel(th + a * step))(alphas)
+            # a saddle (or a kink point whose one-sided Hessian has a negative direction) stops
+            # Newton where the gradient vanishes: add ±0.2 along the most negative eigenvector
+            escape = jnp.where(lam[0] < -1e-6, 0.2, 0.0) * V[:, 0]
+            # and random probes: at a kink point the one-sided Hessian can miss a descent direction
+            # that lies in one orthant (e.g. a new weight of one sign together with a bias change)
+            u = jax.random.normal(key_t, th.shape)
+            u = u / jnp.linalg.norm(u)
+            probes = jnp.array([0.05, -0.05, 0.2, -0.2])[:, None] * u
+            cand = jnp.concatenate([alphas[:, None] * (step + escape), alphas[:, None] * (step - escape), probes])
+            # line search over fractions of both (the loss is only C¹: a full step can cross a
+            # kink); keep the best, or stay if none lowers the loss
+            tries = jax.vmap(lambda d: rel(th + d))(cand)
             tries = jnp.where(jnp.isfinite(tries), tries, jnp.inf)
             k = jnp.argmin(tries)
-            return jnp.where(tries[k] <= L, th + alphas[k] * step, th), None
+            return jnp.where(tries[k] < L, th + cand[k], th), None
 
-        theta, _ = jax.lax.scan(newton_step, theta, None, length=newton_steps)
+        theta, _ = jax.lax.scan(newton_step, theta, jax.random.split(k4, newton_steps))
         L, g = vg_rel(theta)
         lam = jnp.linalg.eigvalsh(hess(theta))
         W, b = _unflat(theta, m, n)
