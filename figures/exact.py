@@ -63,8 +63,9 @@ def exact_grid(n: int, m: int, p_P, r_R, *, tiny: bool = False, bias: bool = Tru
     path = cache_path(n, m, bias)
     cached = json.loads(path.read_text()) if path.exists() else None
     SETTINGS = SETTINGS_BY_SHAPE[(n, m)]
-    same = cached is not None and cached["settings"] == SETTINGS and np.allclose(cached["density"], p_P) \
-        and np.allclose(cached["relative_importance"], r_R)
+    same = cached is not None and cached["settings"] == SETTINGS \
+        and np.shape(cached["density"]) == p_P.shape and np.allclose(cached["density"], p_P) \
+        and np.shape(cached["relative_importance"]) == r_R.shape and np.allclose(cached["relative_importance"], r_R)
     if same:
         packed, source, wall = _from_json(cached), "cache", cached["wall_s"]
         P, R = len(p_P), len(r_R)

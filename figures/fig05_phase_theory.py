@@ -116,7 +116,7 @@ def draw(ctx: FigureContext) -> FigureOutput:
               f"{r2[i_r1]:.2g})", n2_names[confused_nb], confused_nb == analysis.PHASE_CONFUSED,
               measured=f"bias-free: {n2_names[confused_nb]} (W = "
                        f"{np.round(ex2nb['W_PxRxKxHxF'][i_dense, i_r1, 0].ravel(), 3).tolist()}); same-sign global "
-                       f"optimum in {confused_cells_nb} of {ex2nb['global_PxR'].size} cells; with the bias free: "
+                       f"optimum in {confused_cells_nb} of {ex2nb['global_PxR'].size} cells; with biases optimised: "
                        f"{n2_names[confused_b]} (W = {np.round(ex2['W_PxRxKxHxF'][i_dense, i_r1, 0].ravel(), 3).tolist()}"
                        f", b = {np.round(ex2['b_PxRxKxF'][i_dense, i_r1, 0], 3).tolist()})",
               source="paper §4 comments (McGrath), spec 3.4"),
@@ -167,7 +167,7 @@ def draw(ctx: FigureContext) -> FigureOutput:
                             title="EXACT n=3, m=2: global minimum (biases optimised)", xlabel=xlabel, ylabel=ylabel)
     plotting.plot_phase_map(exact_axes[2], r2, p2, ex2nb["global_PxR"], phase_names=n2_names,
                             phase_colors=n2_colors, curves=n2_curve,
-                            title="EXACT n=2, m=1 without biases (McGrath's setting)", xlabel=xlabel, ylabel=ylabel)
+                            title="EXACT n=2, m=1, no biases (McGrath)", xlabel=xlabel, ylabel=ylabel)
     fig.suptitle("Top: Wattenberg's analytic phase diagrams (paper section 4); boundaries bisected from the phase "
                  "functions. Bottom: the exact global minimum (toymodels.theory) on figures 4 and 6's grids", fontsize=10)
     data = {"r_test": r_test, "p_star_bisected": p_star, "p_star_closed_form": closed,
