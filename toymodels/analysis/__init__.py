@@ -89,8 +89,10 @@ from toymodels.analysis.measures import (
     total_dimensionality,
 )
 from toymodels.analysis.phases import (
+    PHASE_CONFUSED,
     PHASE_DEDICATED,
     PHASE_NAMES,
+    PHASE_NAMES_EXACT,
     PHASE_NOT_REPRESENTED,
     PHASE_SUPERPOSITION,
     agreement,
@@ -99,9 +101,12 @@ from toymodels.analysis.phases import (
     config_grid_n3m2,
     config_n3m2,
     feature_phase,
+    label_models,
+    nearest_minimum,
     phase_boundary_n2m1,
     phase_boundary_n3m2,
     phase_grid,
+    phase_n2m1,
     seed_protocol,
     seed_protocol_grid,
     status_to_phase,
