@@ -148,7 +148,7 @@ def exact_claims(s: dict, n_cells: int, n_away: int, label: str) -> list:
               s["gap_abs_max"] <= 1e-3,
               measured=f"max gap {s['gap_abs_max']:.2e}, 99th percentile {s['gap_abs_p99']:.2e} (weight decay 0.01 "
                        "and lr 1e-3 at batch 256 keep models slightly off the minima)",
-              source="issue 10: trained minima match the exact ones to 1e-3 in loss"),
+              source="exact theory (toymodels.theory): a converged model sits in an exact local minimum; 1e-3 in loss is the tolerance set for the exact-minimum search before these runs"),
         claim(f"in ≥ 90% of the cells at most one of the {s['seeds']} seeds ends in a non-global minimum (nearest "
               "exact minimum by loss), the failure the paper's discard-the-highest-loss-seed protocol absorbs",
               s["cells_at_most_one_nonglobal"], s["cells_at_most_one_nonglobal"] >= 0.9,

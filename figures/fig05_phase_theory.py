@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from experiments.phase import PHASE_N2M1, PHASE_N3M2
-from figures.core import Figure, FigureContext, FigureOutput, claim, claim_between, nearest_log_index
+from figures.core import Figure, FigureContext, FigureOutput, claim, claim_between, nearest_log_index, with_sources
 from figures.exact import exact_grid
 from figures.fig06_phase_n3m2 import CONFIG_COLORS
 from toymodels import analysis, plotting
@@ -96,6 +96,11 @@ def draw(ctx: FigureContext) -> FigureOutput:
                       f"partner change (h_last → h_first) is at r = 1 (|r − 1| ≤ {TOL:g})",
                       np.abs(np.concatenate([r3_change, r3_low]) - 1).max(), 0, TOL, fmt=".2e"),
     ]
+    # Each Wattenberg claim checks a closed form of docs/paper_spec.md §4.2 (Wattenberg's exact-toy
+    # notebook [W], boundaries derived from his loss formulas); the tolerances are the precision of
+    # the bisection and of the grid, not a fit.
+    wattenberg = "closed form: docs/paper_spec.md §4.2 (Wattenberg [W]); tolerance = bisection/grid precision"
+    claims = with_sources(claims, [wattenberg] * len(claims))
 
     # --- the EXACT theory (toymodels.theory, cached by figures/exact.py) on figure 4's and 6's grids
     g2, g3 = PHASE_N2M1.grid, PHASE_N3M2.grid
