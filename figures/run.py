@@ -155,6 +155,7 @@ def write_gallery(out: Path) -> Path:
              "the paper's words (quoted, with the section), the exact theory, a closed form (paper_spec §4) or",
              "a published re-run with its number (tags of paper_spec §0: [NB] notebook, [NBrun] its Colab",
              "re-run, [R] our numpy reference runs), and the basis of any tolerance the source does not give.",
+             "\"paper_spec\" and \"spec N.M\" are sections of [docs/paper_spec.md](../docs/paper_spec.md).",
              "Each figure's JSON records the commit and package versions it was made with (`provenance`).", "",
              f"**{n_pass} of {n_claims} claims pass** over {len(records)} figures. Total compute of the set "
              f"as recorded (training each distinct sweep once, plus drawing): {total / 60:.1f} min"
