@@ -111,3 +111,75 @@ def test_training_loss_is_the_loss_and_has_its_gradient(kind, n, m):
     np.testing.assert_allclose(v, ref_v, rtol=1e-5)
     for name in params:
         np.testing.assert_allclose(g[name], ref_g[name], rtol=1e-4, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- bench --peers plumbing
+
+from toymodels import peer_worker  # noqa: E402
+
+
+def test_ratio_of_medians():
+    """The speed-up is median(ours) / median(theirs), so one disturbed round on either side moves it little."""
+    assert bench.ratio_of_medians([3.0, 100.0, 5.0], [1.0, 2.0, 50.0]) == pytest.approx(5.0 / 2.0)
+    assert bench.ratio_of_medians([10.0, 12.0], [2.0, 4.0]) == pytest.approx(11.0 / 3.0)
+
+
+def test_missing_peer_is_reported_and_skipped_never_faked(monkeypatch, capsys):
+    """With no peer importable, --peers says so for each peer, runs only toymodels, prints no ratio."""
+    monkeypatch.setitem(bench.PEERS, "tms-kit", {**bench.PEERS["tms-kit"], "module": "no_such_peer_module_a"})
+    monkeypatch.setitem(bench.PEERS, "occhio", {**bench.PEERS["occhio"], "module": "no_such_peer_module_b"})
+    calls = []
+
+    def fake_run_side(python, side, wl, target_s, repeats):
+        calls.append(side)
+        return {"models": wl["models"], "steps": 10, "wall_s": [0.01], "model_steps_per_s": 1000.0 * wl["models"],
+                "model_steps_per_s_runs": [1000.0 * wl["models"]]}
+
+    monkeypatch.setattr(bench, "run_side", fake_run_side)
+    info = bench.suite_peers(bench.BenchConfig(peers=True, peer_workloads=("intro-10",), peer_rounds=2,
+                                               peak_size=64, peak_min_s=0.01, repeats=1))
+    out = capsys.readouterr().out
+    assert "peer tms-kit: SKIPPED" in out and "peer occhio: SKIPPED" in out
+    assert calls == ["toymodels", "toymodels"]  # two rounds of toymodels alone
+    sides = info["workloads"]["intro-10"]["sides"]
+    assert set(sides) == {"toymodels"} and "ratio" not in sides["toymodels"]
+    assert "tms-kit: not run (not importable)" in out and "x**" not in out
+    fl = info["workloads"]["intro-10"]["floor"]
+    assert fl["floor_s"] == pytest.approx(fl["matmul_s"] + fl["sampler_s"]) and fl["sampler_s"] > 0
+    assert sides["toymodels"]["floor_fraction"] == pytest.approx(10_000.0 * fl["floor_s"])
+
+
+def test_find_peer_looks_in_other_interpreters():
+    import sys
+    assert bench.find_peer("json", ()) == (sys.executable, "this interpreter")
+    py, where = bench.find_peer("no_such_peer_module_c", ("/nonexistent/python",))
+    assert py is None and "/nonexistent/python" in where
+
+
+@pytest.mark.parametrize("name", list(bench.PEER_WORKLOADS))
+def test_peer_workloads_are_the_same_on_every_side(name):
+    """toymodels' config for a peer workload trains the same models as the peer drivers: same shape,
+    count, batch, importance, and the same density per model in the same order."""
+    from toymodels import sweep
+    wl = bench.PEER_WORKLOADS[name]
+    expect = {"intro-10": (5, 2, 10), "intro-1000": (5, 2, 1000), "intro-16000": (5, 2, 16000),
+              "geometry": (200, 20, 20)}[name]
+    assert (wl["n_features"], wl["n_hidden"], wl["models"]) == expect and wl["batch"] == 1024
+    cfg = bench.peer_workload_config({**wl, "toymodels": bench.PEERS["occhio"]["toymodels"]})
+    (bp,) = sweep.plan_buckets(cfg)
+    assert bp.n_cells == wl["models"] and (cfg.model.n_features, cfg.model.n_hidden) == expect[:2]
+    assert cfg.train.batch_size == 1024 and cfg.train.lr == 3e-4 and cfg.train.weight_decay == 0.05
+    hp = sweep._hyper(bp, slice(0, bp.n_cells), bp.n_cells)
+    np.testing.assert_allclose(np.asarray(hp.density_F)[:, 0], peer_worker.densities_of(wl), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(hp.importance_F)[0], wl["importance_decay"] ** np.arange(expect[0]),
+                               rtol=1e-6)
+
+
+def test_tmskit_recipe_init_matches_its_xavier_sigma():
+    """tms-kit: xavier_normal_ on W[inst, m, n] has sigma^2 = 2/(m·n + inst·n); at 10 instances the matched
+    toymodels flag (init_fan_instances 25) gives the same sigma for the intro shape."""
+    from toymodels.config import ModelConfig
+    n, m, inst = 5, 2, 10
+    rec = bench.PEERS["tms-kit"]["toymodels"]
+    cfg = ModelConfig(kind="relu", n_features=n, n_hidden=m, init_fan_instances=rec["init_fan_instances"])
+    assert models.init_std(cfg) == pytest.approx((2.0 / (m * n + inst * n)) ** 0.5)
