@@ -183,3 +183,30 @@ def test_tmskit_recipe_init_matches_its_xavier_sigma():
     rec = bench.PEERS["tms-kit"]["toymodels"]
     cfg = ModelConfig(kind="relu", n_features=n, n_hidden=m, init_fan_instances=rec["init_fan_instances"])
     assert models.init_std(cfg) == pytest.approx((2.0 / (m * n + inst * n)) ** 0.5)
+
+
+def test_custom_peer_workloads_parse_and_bad_names_are_usage_errors():
+    from toymodels.cli import UsageError
+    wl = bench.peer_workload("200x20x20")
+    assert (wl["n_features"], wl["n_hidden"], wl["models"], wl["n_densities"] * wl["seeds"]) == (200, 20, 20, 20)
+    assert bench.peer_workload("5x2x7")["n_densities"] == 7
+    assert bench.peer_workload("intro-1000")["seeds"] == 100
+    with pytest.raises(UsageError):
+        bench.peer_workload("5x2")
+
+
+def test_scaling_plots_draw_from_saved_results(tmp_path):
+    """--plot reads saved --peers JSON and draws both plots (toymodels~peer sides pooled)."""
+    def info(n, m, count, ours, theirs):
+        wl = {"n_features": n, "n_hidden": m, "models": count}
+        return {"workload": wl, "floor": {"floor_model_steps_per_s": 10 * ours},
+                "sides": {"toymodels~occhio": {"median": ours}, "occhio": {"median": theirs}}}
+    res = {"machine": {"cpu": "test cpu", "cores": 2}, "date": "2026-12-08 00:00 UTC", "load_before": 1.0,
+           "load_after": 1.0, "workloads": {"a": info(5, 2, 10, 100.0, 10.0), "b": info(5, 2, 1000, 300.0, 30.0),
+                                           "c": info(20, 2, 20, 50.0, 5.0), "d": info(200, 20, 20, 5.0, 0.5)}}
+    path = tmp_path / "peers.json"
+    path.write_text(json.dumps(res))
+    pts = bench.scaling_points([res])
+    assert pts["toymodels"] == [(5, 2, 10, 100.0), (5, 2, 1000, 300.0), (20, 2, 20, 50.0), (200, 20, 20, 5.0)]
+    written = bench.plot_scaling((str(path),), str(tmp_path / "img"))
+    assert [p.name for p in written] == ["bench_scaling_models.png", "bench_scaling_n.png"]

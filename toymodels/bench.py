@@ -112,7 +112,16 @@ class BenchConfig:
     peer_python: tuple[str, ...] = ()
     """Other interpreters to look for the peers in (e.g. a venv's bin/python with tms-kit/occhio)."""
     peer_workloads: tuple[str, ...] = ("intro-10", "intro-1000", "intro-16000", "geometry")
-    """Workloads of --peers (names of PEER_WORKLOADS)."""
+    """Workloads of --peers: names of PEER_WORKLOADS, or NxMxCOUNT (relu, n=N, m=M, COUNT models:
+    10 densities x COUNT/10 seeds when 10 divides COUNT, else COUNT densities; the scaling plots)."""
+    plot: tuple[str, ...] = ()
+    """Draw the scaling plots from these --peers JSON files (written by --json-out) instead of
+    running anything: model-steps/s vs number of models (the n=5, m=2 workloads) and vs n (the
+    workloads of one model count), toymodels and each peer on one plot each."""
+    plot_out: str = "docs/img"
+    """Folder of the --plot PNGs (bench_scaling_models.png, bench_scaling_n.png)."""
+    peer_threads: int = 0
+    """torch threads of the peers (0: torch's own default, as a user gets it)."""
     peer_rounds: int = 3
     """Interleaved rounds of --peers; each side's rate is the median over rounds."""
     peer_target_s: float = 3.0
@@ -563,6 +572,24 @@ PEERS: dict[str, dict] = {
 }
 
 
+def peer_workload(name: str) -> dict:
+    """A PEER_WORKLOADS entry, or the relu workload NxMxCOUNT (importance 0.9^i when n <= 20, else
+    uniform; 10 densities x COUNT/10 seeds when 10 divides COUNT, else COUNT densities x 1 seed)."""
+    if name in PEER_WORKLOADS:
+        return dict(PEER_WORKLOADS[name])
+    try:
+        n, m, count = (int(v) for v in name.lower().split("x"))
+    except ValueError:
+        n = m = count = 0
+    if min(n, m, count) < 1:
+        from toymodels.cli import UsageError
+        raise UsageError(f"unknown peer workload {name!r}: use one of {list(PEER_WORKLOADS)} or NxMxCOUNT")
+    k = 10 if count % 10 == 0 else count
+    return {"name": name, "n_features": n, "n_hidden": m, "n_densities": k, "seeds": count // k,
+            "importance_decay": 0.9 if n <= 20 else 1.0, "batch": 1024, "models": count,
+            "calib_steps": max(2, min(20, 20_000 // count))}
+
+
 def toymodels_version() -> str:
     try:
         from importlib.metadata import version
@@ -634,10 +661,7 @@ def suite_peers(bc: BenchConfig) -> dict:
     info = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             "load_before": load_average(), "config": dataclasses.asdict(bc), "peers": {}, "workloads": {}}
     print(_header("toymodels beside its peers (training loop only, interleaved rounds)", info))
-    unknown = [w for w in bc.peer_workloads if w not in PEER_WORKLOADS]
-    if unknown:
-        from toymodels.cli import UsageError
-        raise UsageError(f"unknown --peer-workloads {unknown}; choose from {list(PEER_WORKLOADS)}")
+    workloads = {w: peer_workload(w) for w in bc.peer_workloads}
     available = {}
     for name, peer in PEERS.items():
         py, where = find_peer(peer["module"], bc.peer_python)
@@ -659,7 +683,9 @@ def suite_peers(bc: BenchConfig) -> dict:
     for rnd in range(bc.peer_rounds):
         for wname in bc.peer_workloads:
             for side, peer in sides:
-                wl = dict(PEER_WORKLOADS[wname])
+                wl = dict(workloads[wname])
+                if bc.peer_threads:
+                    wl["torch_threads"] = bc.peer_threads
                 if side.startswith("toymodels"):
                     if peer is not None:
                         wl["toymodels"] = PEERS[peer]["toymodels"]
@@ -674,7 +700,7 @@ def suite_peers(bc: BenchConfig) -> dict:
     info["peak"] = peak
     rows = []
     for wname in bc.peer_workloads:
-        wl = PEER_WORKLOADS[wname]
+        wl = workloads[wname]
         fl = floor_of(wl["batch"], wl["n_features"], wl["n_hidden"], wl["models"], peak["peak_flops_per_s"])
         w = {"workload": wl, "floor": fl, "sides": {}}
         for side, peer in sides:
@@ -711,6 +737,73 @@ def suite_peers(bc: BenchConfig) -> dict:
     return info
 
 
+def scaling_points(infos: list[dict]) -> dict:
+    """{side: [(n, m, models, median model-steps/s)]} from --peers results; toymodels~peer sides
+    are pooled as "toymodels" (the same trainer; its recipe flags do not change a step's work),
+    and the floor is a side of its own."""
+    out: dict[str, dict] = {}
+    for info in infos:
+        for w in info["workloads"].values():
+            wl = w["workload"]
+            key = (wl["n_features"], wl["n_hidden"], wl["models"])
+            for side, s in w["sides"].items():
+                name = "toymodels" if side.startswith("toymodels") else side
+                out.setdefault(name, {}).setdefault(key, []).append(s["median"])
+            out.setdefault("floor (matmuls at peak + sampler)", {})[key] = [w["floor"]["floor_model_steps_per_s"]]
+    return {side: sorted((k + (statistics.median(v),) for k, v in pts.items())) for side, pts in out.items()}
+
+
+def plot_scaling(paths: tuple[str, ...], out_dir: str) -> list[Path]:
+    """The two scaling plots from saved --peers results (plots compute nothing but medians)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    infos = [json.loads(Path(p).read_text()) for p in paths]
+    pts = scaling_points(infos)
+    m0 = infos[0]["machine"]
+    when = ", ".join(sorted({f"{i['date']} (load {i['load_before']}→{i['load_after']})" for i in infos}))
+    out_dir_p = Path(out_dir)
+    out_dir_p.mkdir(parents=True, exist_ok=True)
+    written = []
+    shapes_at: dict[int, set] = {}
+    for rows in pts.values():
+        for p in rows:
+            shapes_at.setdefault(p[2], set()).add(p[0])
+    fixed_count = max(shapes_at, key=lambda c: (len(shapes_at[c]), c)) if shapes_at else 0
+    specs = [("bench_scaling_models.png", "number of models (n=5, m=2, batch 1024)",
+              lambda p: (p[0], p[1]) == (5, 2), lambda p: p[2]),
+             ("bench_scaling_n.png", f"n features (m = n/10, {fixed_count} models, batch 1024)",
+              lambda p: p[2] == fixed_count, lambda p: p[0])]
+    for fname, xlabel, keep, xof in specs:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        drawn = False
+        for side, rows in pts.items():
+            sel = sorted((xof(p), p[3]) for p in rows if keep(p))
+            if len({x for x, _ in sel}) < 2:
+                continue
+            style = {"linestyle": ":", "color": "grey"} if side.startswith("floor") else {"marker": "o"}
+            ax.plot([x for x, _ in sel], [y for _, y in sel], label=side, **style)
+            drawn = True
+        if not drawn:
+            plt.close(fig)
+            continue
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("model-steps/s (median over rounds)")
+        ax.set_title(f"{m0['cpu']}, {m0['cores']} cores\n{when}", fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = out_dir_p / fname
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+        print(f"wrote {path}")
+    return written
+
+
 def main(argv: list[str]) -> int:
     import tyro
 
@@ -720,6 +813,9 @@ def main(argv: list[str]) -> int:
         if getattr(bc, name) < 1:
             from toymodels.cli import UsageError
             raise UsageError(f"--{name.replace('_', '-')}={getattr(bc, name)} is invalid: must be >= 1")
+    if bc.plot:
+        plot_scaling(bc.plot, bc.plot_out)
+        return 0
     if bc.peers:
         info = suite_peers(bc)
     elif bc.suite == "phase":

@@ -58,8 +58,15 @@ def run_toymodels(wl: dict, target_s: float, repeats: int) -> dict:
             "block": r["block"]}
 
 
-def run_tmskit(wl: dict, target_s: float, repeats: int) -> dict:
+def _torch_threads(wl: dict):
     import torch
+    if wl.get("torch_threads"):
+        torch.set_num_threads(int(wl["torch_threads"]))
+    return torch
+
+
+def run_tmskit(wl: dict, target_s: float, repeats: int) -> dict:
+    torch = _torch_threads(wl)
     from importlib.metadata import version
     from tms_kit.data import IIDFeatureGenerator
     from tms_kit.loss import ImportanceWeightedLoss
@@ -99,7 +106,7 @@ def run_occhio(wl: dict, target_s: float, repeats: int) -> dict:
     import contextlib
     import io
 
-    import torch
+    torch = _torch_threads(wl)
     from importlib.metadata import version
     from occhio.autoencoder import TiedLinearRelu
     from occhio.distributions.sparse import SparseUniform
