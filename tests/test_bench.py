@@ -210,3 +210,21 @@ def test_scaling_plots_draw_from_saved_results(tmp_path):
     assert pts["toymodels"] == [(5, 2, 10, 100.0), (5, 2, 1000, 300.0), (20, 2, 20, 50.0), (200, 20, 20, 5.0)]
     written = bench.plot_scaling((str(path),), str(tmp_path / "img"))
     assert [p.name for p in written] == ["bench_scaling_models.png", "bench_scaling_n.png"]
+
+
+def test_cli_compilation_cache_setting(tmp_path, monkeypatch):
+    """The command-line entry turns JAX's persistent cache on under XDG_CACHE_HOME, and leaves it
+    alone when the user opted out or set JAX's own variable."""
+    from toymodels import cli
+    calls = []
+    monkeypatch.setattr(jax.config, "update", lambda k, v: calls.append((k, v)))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.setenv("TOYMODELS_COMPILATION_CACHE", "0")
+    assert cli.enable_compilation_cache() is None and calls == []
+    monkeypatch.setenv("TOYMODELS_COMPILATION_CACHE", "1")
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "theirs"))
+    assert cli.enable_compilation_cache() is None and calls == []
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR")
+    path = cli.enable_compilation_cache()
+    assert path == str(tmp_path / "toymodels" / "jax") and ("jax_compilation_cache_dir", path) in calls
