@@ -36,14 +36,18 @@ def draw(ctx: FigureContext) -> FigureOutput:
     summaries = [analysis.geometry_summary(W_PxHxF[i], b_PxF[i]) for i in range(len(density))]
     importance = importance_profile(run.config.data, bucket.model["n_features"])
 
-    fig, axes = plotting.make_figure(1, len(density), figsize=(1.9 * len(density), 2.6), squeeze=False)
+    fig, axes = plotting.make_figure(1, len(density), figsize=(1.9 * len(density) + 1.0, 2.9), squeeze=False)
     titles = [f"{labels.density_label(p)}\n{_short(s)}" for p, s in zip(density, summaries)]
-    plotting.plot_features_2d_row(axes[0], W_PxHxF, importance, titles=titles)
+    represented_PxF = np.stack([np.asarray(analysis.represented(W_PxHxF[i], b_PxF[i])) for i in range(len(density))])
+    plotting.plot_features_2d_row(axes[0], W_PxHxF, importance, titles=titles, represented_IxF=represented_PxF)
     for ax in axes[0]:
         ax.set_xticks([])
         ax.set_yticks([])
         ax.title.set_fontsize(7)
-    fig.suptitle(labels.run_label(run.config) + " · lowest-loss seed · colour = importance", fontsize=9)
+    plotting.features_2d_legend(fig, axes=axes[0], importance_F=importance, colorbar_label="importance I_i",
+                                not_represented_label="not represented (‖W_i‖ ≤ 0.5)"
+                                if not represented_PxF.all() else "")
+    fig.suptitle(labels.run_label(run.config) + " · lowest-loss seed", fontsize=9)
 
     dense, mid, sparse = (nearest_log_index(density, p) for p in (1.0, 0.2, 0.1))
     norms_dense = np.linalg.norm(W_PxHxF[dense], axis=0)

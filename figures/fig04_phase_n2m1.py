@@ -24,7 +24,7 @@ def phase_stability(bucket, feature: int = -1) -> tuple[float, int, int]:
     """Fraction of models whose phase at the middle logged snapshot equals their final phase,
     and the two steps compared (a convergence check of the training length)."""
     steps = np.asarray(bucket.history["steps_T"])
-    t_mid = int(np.argmin(np.abs(np.log(steps) - np.log(steps[-1] / 2))))
+    t_mid = int(np.argmin(np.abs(np.log(np.maximum(steps, 1)) - np.log(steps[-1] / 2))))  # step 0 is the init
     W, b = bucket.history["W_HxF"], bucket.history["b_F"]
     mid = np.asarray(analysis.phase_grid(W[..., t_mid, :, :], b[..., t_mid, :], feature=feature))
     end = np.asarray(analysis.phase_grid(W[..., -1, :, :], b[..., -1, :], feature=feature))

@@ -4,7 +4,8 @@ From the ``uniform`` sweep (figures 7/8: n=200, m=20, equal importance, 150 log-
 snapshots over 10k steps; scaled down from the paper's n=400, m=30) it picks, as the paper does,
 a run in which every learned feature ends as a digon: among the plateau levels 1/(1−S) ∈ [1.9, 3.5]
 the one with the largest share of learned features (final D_i ≥ 0.1) within 0.02 of 1/2 (the
-lowest density wins a tie). It plots each learned feature's D_i(t) with the logged training loss,
+lowest density wins a tie). It plots each learned feature's D_i(t) with the logged loss (the logged weights' exact loss on a
+fixed evaluation batch),
 marks the jumps that :func:`toymodels.analysis.detect_jumps` finds (|ΔD_i| > 0.1 between
 consecutive snapshots), and checks that D_i changes are step-like and that the loss falls where
 the geometry moves.
@@ -56,7 +57,7 @@ def draw(ctx: FigureContext) -> FigureOutput:
         ax, steps, D_sel, loss_T, jump_steps=jump_steps,
         title=f"D_i(t) of the {learned.size} learned features at {labels.density_label(density[level])} "
               f"(1/(1−S) = {x[level]:.2f})\n{labels.run_label(run.config)}",
-        xlabel="training step", ylabel="feature dimensionality D_i", loss_label="training loss (black)")
+        xlabel="training step", ylabel="feature dimensionality D_i", loss_label="loss on a fixed eval batch (black)")
     ax.title.set_fontsize(8)
     used = corr["used_T1"]
     mid_steps = np.sqrt(steps[:-1] * steps[1:])[used]

@@ -74,12 +74,12 @@ def draw(ctx: FigureContext) -> FigureOutput:
     traj = analysis.trajectory_measures(Wt_SxTxHxF[best], loss_SxT[best])
     plotting.plot_dynamics(axes[0], steps, np.asarray(traj["D_TxF"]), np.asarray(loss_SxT[best]),
                            title=f"lowest-loss seed: D_i(t), loss(t) → {structures[best]}",
-                           xlabel="step", ylabel="feature dimensionality D_i", loss_label="training loss (black)",
+                           xlabel="step", ylabel="feature dimensionality D_i", loss_label="loss on a fixed eval batch (black)",
                            jump_steps=jump_steps[best])
     plotting.plot_curves(axes[1], {f"seed {s}: {structures[s]}": steps for s in range(S)},
                          {f"seed {s}: {structures[s]}": loss_SxT[s] for s in range(S)},
                          styles={f"seed {s}: {structures[s]}": "-" for s in range(S)}, logx=True, logy=True,
-                         xlabel="step", ylabel="training loss", title="every seed's loss curve")
+                         xlabel="step", ylabel="loss on a fixed eval batch", title="every seed's loss curve")
     fig.suptitle(labels.run_label(run.config, bucket.model) + f" · {labels.density_label(run.config.data.density)}",
                  fontsize=9)
     data = {"steps": steps, "final_structure": structures, "pairs_across_sets": across,

@@ -47,14 +47,23 @@ def cpu_name() -> str:
 
 
 def list_figures(figs: list[Figure]) -> str:
+    """One block per figure; a GPU runtime shared by every figure (e.g. "not yet measured") is
+    said once at the end instead of twenty times."""
+    from figures.core import Figure as _F
+
+    gpu_default = _F.__dataclass_fields__["runtime_gpu"].default
     lines = []
     for f in figs:
         lines.append(f"{f.stem}: {f.title}  [{f.section}]")
         lines.append(f"    claim: {f.paper_claim}")
         names = ", ".join(c.name for c in f.sweeps(False)) or "(no training)"
         lines.append(f"    sweeps: {names}")
-        lines.append(f"    runtime: CPU {f.runtime_cpu}; GPU {f.runtime_gpu}")
+        gpu = "" if f.runtime_gpu == gpu_default else f"; GPU {f.runtime_gpu}"
+        lines.append(f"    runtime: CPU {f.runtime_cpu}{gpu}")
         lines.append(f"    command: toymodels figures {f.id}")
+    if any(f.runtime_gpu == gpu_default for f in figs):
+        lines.append(f"\nGPU runtimes: {gpu_default}.")
+    lines.append("'spec N.M' is a section of docs/paper_spec.md, the experiment spec these figures follow.")
     return "\n".join(lines)
 
 
@@ -83,11 +92,13 @@ def run_figure(fig: Figure, *, tiny: bool, out: Path, results_dir: str = "result
     png = out / f"{fig.stem}.png"
     plotting.save_figure(result.fig, png, dpi=110)
     draw_s = time.perf_counter() - t1
+    layout = plotting.layout_problems(result.fig)  # clipped or overlapping text; the tests want none
     record = {
         "id": fig.id, "name": fig.name, "title": fig.title, "section": fig.section,
         "paper_claim": fig.paper_claim, "tiny": tiny,
         "command": f"toymodels figures {fig.id}" + (" --tiny" if tiny else ""),
         "png": png.name,
+        "layout_problems": layout,
         "claims": [dataclasses.asdict(c) for c in result.claims],
         "all_passed": all(c.passed for c in result.claims),
         "runs": [str(r.dir) for r in runs],

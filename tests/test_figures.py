@@ -20,6 +20,7 @@ def test_every_tiny_figure_draws_and_records_its_claims(fig, tmp_path):
     rec = json.loads((out / f"{fig.stem}.json").read_text())
     assert (out / rec["png"]).stat().st_size > 5000
     assert rec["tiny"] is True and rec["claims"], "a figure must check at least one claim"
+    assert rec["layout_problems"] == [], "no text may leave the figure or overlap other text"
     for c in rec["claims"]:
         assert c["text"] and c["measured"] and isinstance(c["passed"], bool)
     gallery = (out / "README.md").read_text()

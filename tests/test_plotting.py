@@ -167,3 +167,33 @@ def test_only_plotting_imports_matplotlib():
         names = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         names += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
         assert not any(m.split(".")[0] == "matplotlib" for m in names), path
+
+
+def test_layout_problems_finds_clipped_and_overlapping_text_and_passes_a_clean_figure():
+    fig, ax = tp.make_figure(figsize=(3, 2))
+    ax.set_title("fits")
+    assert tp.layout_problems(fig) == []
+    ax.text(0.5, 0.5, "same place", transform=ax.transAxes)
+    ax.text(0.5, 0.5, "same place too", transform=ax.transAxes)
+    fig.text(0.95, 0.5, "this sentence runs far past the right edge of the figure")
+    problems = tp.layout_problems(fig)
+    assert any("overlap" in p for p in problems) and any("leaves the figure" in p for p in problems)
+
+
+def test_save_figure_wraps_a_title_that_is_wider_than_the_figure(tmp_path):
+    fig, ax = tp.make_figure(figsize=(3, 2))
+    fig.suptitle("a very long run label · importance 0.9^i · 10000 steps × 1024 · 10 seeds per cell")
+    ax.set_title("an axes title that is also much wider than its little axes")
+    assert any("leaves the figure" in p for p in tp.layout_problems(fig))
+    tp.save_figure(fig, tmp_path / "f.png")
+    assert tp.layout_problems(fig) == []
+    assert "\n" in fig._suptitle.get_text()
+
+
+def test_unrepresented_features_are_drawn_as_crosses_not_vectors():
+    fig, ax = tp.make_figure()
+    W = np.array([[1.0, 0.0, 0.01], [0.0, 1.0, 0.02]])
+    tp.plot_features_2d(ax, W, np.array([1.0, 0.8, 0.5]), represented_F=np.array([True, True, False]))
+    assert len(ax.lines) == 2  # segments from the origin only for the represented features
+    markers = [c for c in ax.collections if c.get_offsets().shape[0] == 1]
+    assert markers, "the unrepresented feature is drawn with its own (cross) marker"

@@ -12,7 +12,7 @@ FAST = ["--train.steps", "40", "--train.n-calls", "1", "--train.eval-samples", "
 
 
 @pytest.mark.entry
-def test_sae_tiny_preset_runs_end_to_end(tmp_path, capsys):
+def test_sae_tiny_preset_runs_end_to_end(tmp_path, capsys, layout_checked):
     assert main(["sae", "sharkey-tiny", "--results-dir", str(tmp_path), *FAST]) == 0
     out = capsys.readouterr().out
     assert "mmcs_recall" in out and "wrote" in out
@@ -22,6 +22,7 @@ def test_sae_tiny_preset_runs_end_to_end(tmp_path, capsys):
     assert [float(r["coef"]) for r in rows] == [0.3, 1.0]
     for f in ("sharkey_heatmaps.png", "sharkey_dead_and_recovery.png", "study.json"):
         assert (study[0] / f).stat().st_size > 0
+    assert layout_checked == [], "no clipped or overlapping text in the study's plots"
     (sweep,) = [p for p in tmp_path.iterdir() if p.name.startswith("sharkey-tiny-relu_l1-")]
     assert store.is_complete(sweep)
     # a second run reuses the finished sweep

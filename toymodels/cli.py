@@ -36,19 +36,25 @@ def _fail(msg: str) -> int:
 
 
 def cmd_list(argv: list[str]) -> int:
-    presets = _presets()
-    width = max(len(n) for n in presets)
-    for name, p in presets.items():
-        print(f"{name:<{width}}  {p.description}")
-        print(f"{'':<{width}}  command: {p.command}    expected runtime: {p.expected_runtime}")
-        if p.expected_outcome:
-            print(f"{'':<{width}}  expected: {p.expected_outcome}")
+    """Every preset, grouped by study in paper order, toy-model sweeps and SAE studies alike.
+
+    Each entry: name, description, the command, the measured runtime and the expected outcome.
+    """
+    from experiments import presets_by_study
+    from toymodels import labels
+
+    groups = [(title, [(name, p.description, p.command, p.expected_runtime, p.expected_outcome)
+                       for name, p in presets.items()])
+              for title, presets in presets_by_study().values()]
     try:
         from toymodels.sae import SAE_PRESETS
     except ImportError:
-        return 0
-    for name, p in SAE_PRESETS.items():
-        print(f"sae {name}: {p.description}  [command: {p.command}; expected runtime: {p.expected_runtime}]")
+        SAE_PRESETS = {}
+    if SAE_PRESETS:
+        groups.append(("SAEs against ground-truth features (docs/sae_recovery.md)",
+                       [(name, p.description, p.command, p.expected_runtime, p.expected_outcome)
+                        for name, p in SAE_PRESETS.items()]))
+    print(labels.format_preset_groups(groups))
     return 0
 
 
@@ -113,7 +119,11 @@ def cmd_show(argv: list[str]) -> int:
     from toymodels.store import Run
 
     if len(argv) != 1 or argv[0].startswith("-"):
-        raise UsageError("usage: toymodels show RUN_DIR")
+        raise UsageError("usage: toymodels show RUN_DIR   (or a results folder, to list its runs)")
+    runs_inside = _runs_inside(argv[0])
+    if runs_inside is not None:
+        print(_runs_table(argv[0], runs_inside))
+        return 0
     run = _load_run(argv[0])
     cfg = run.config
     print(f"{run.dir}  ({run.meta.get('wall_s', '?')} s, {run.meta.get('n_models', '?')} models, "
@@ -140,8 +150,41 @@ def cmd_show(argv: list[str]) -> int:
     return 0
 
 
+def _runs_inside(path: str) -> list[Path] | None:
+    """The run directories directly inside ``path`` when it is a folder of runs (e.g.
+    ``results``) rather than a run directory; None otherwise."""
+    folder = Path(path)
+    if not folder.is_dir() or (folder / "config.json").exists():
+        return None
+    runs = sorted(p for p in folder.iterdir() if (p / "config.json").exists())
+    return runs or None
+
+
+def _runs_table(folder: str, runs: list[Path]) -> str:
+    """One line per run of a results folder: name, status, models, wall time, preset."""
+    from toymodels.store import read_json
+
+    rows = []
+    for r in runs:
+        try:
+            meta = read_json(r / "meta.json") if (r / "meta.json").exists() else {}
+        except (OSError, ValueError):
+            meta = {"status": "meta.json unreadable"}
+        wall = meta.get("wall_s")
+        rows.append([r.name, meta.get("status", "unfinished"), meta.get("n_models", "?"),
+                     f"{wall:.1f}" if isinstance(wall, (int, float)) else "?"])
+    return (f"{folder}: {len(runs)} run{'s' if len(runs) != 1 else ''} (pass one to `toymodels show` or `toymodels analyze`)\n"
+            + format_table(["run", "status", "models", "wall s"], rows))
+
+
 def _load_run(path: str):
     from toymodels.store import Run
+
+    runs_inside = _runs_inside(path)
+    if runs_inside is not None:
+        names = ", ".join(p.name for p in runs_inside[:8]) + (" ..." if len(runs_inside) > 8 else "")
+        raise UsageError(f"{path} is a folder of {len(runs_inside)} run{'s' if len(runs_inside) != 1 else ''}, not one run; pass run "
+                         f"directories, e.g. {Path(path) / runs_inside[0].name} (runs: {names})")
     try:
         return Run(path)
     except FileNotFoundError as e:
@@ -226,6 +269,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted: finished chunks are saved; run the same command again to resume", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `toymodels list | head`: the reader left; not an error of ours
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -38,7 +38,7 @@ class ConfigError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class ModelConfig:
-    """Which toy model to train (paper section 2; paper_spec 1.2).
+    """Which toy model to train (paper section 2; README "Models, data, recipe").
 
     kinds:
       ``linear``      x' = WᵀW x + b
@@ -48,7 +48,9 @@ class ModelConfig:
     """
 
     kind: ModelKind = "relu"
-    """Model family, see the class docstring."""
+    """Model family: ``relu`` x' = ReLU(WᵀWx + b) (the main model); ``linear`` x' = WᵀWx + b;
+    ``relu_hidden`` h = ReLU(Wx), x' = ReLU(Wᵀh + b) (privileged basis, paper section 7); ``abs``
+    h = ReLU(W₁x), y' = ReLU(W₂h + b) with target |x| (paper section 8)."""
     n_features: int = 5
     """n, the number of input features."""
     n_hidden: int = 2
@@ -64,7 +66,7 @@ class ModelConfig:
 
 @dataclasses.dataclass(frozen=True)
 class DataConfig:
-    """Synthetic sparse features (paper section 2; paper_spec 1.1).
+    """Synthetic sparse features (paper section 2; README "Models, data, recipe").
 
     Each feature is 0 with probability S = 1 - density, else U[0, 1) (U[-1, 1) when signed).
     """
@@ -101,7 +103,7 @@ class DataConfig:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """The optimisation recipe (paper_spec 1.3 and, for the options, 5.1)."""
+    """The optimisation recipe: the companion notebook's by default (README "Models, data, recipe")."""
 
     steps: int = 10_000
     batch_size: int = 1024
@@ -118,10 +120,38 @@ class TrainConfig:
     full_batch: bool = False
     """With a finite dataset: use every example at every step instead of sampling batch_size."""
     n_snapshots: int = 24
-    """Log-spaced steps at which loss and weights are recorded inside the compiled loop (0: only
-    the final weights). Step 0 (the init) is always one of them when n_snapshots > 0."""
+    """Weights and loss are logged inside the compiled loop at step 0 (the init) and at up to
+    n_snapshots log-spaced steps in [1, steps] that always include the last step (n_snapshots = 1:
+    steps 0 and ``steps`` only); 0 logs nothing (only the final weights are kept). The logged loss
+    is the exact loss of the logged weights on the first evaluation batch (min(batch_size,
+    eval_samples) examples of the shared evaluation sample, see eval_samples), the same examples
+    at every step and for every seed, so a loss curve moves only when the weights do."""
     eval_samples: int = 16_384
-    """Fresh samples (test set) on which each model's final loss is measured."""
+    """Size N of the evaluation sample on which each model's final loss (metrics.csv ``eval_loss``)
+    and its standard error (``eval_loss_se``) are measured; rounded down to whole batches of
+    min(batch_size, eval_samples) examples.
+
+    The sample is shared (common random numbers): it is drawn from a key made of eval_seed and
+    the cell's feature densities only — not the model seed, importance or grid position — so
+    every seed and every cell of a sweep with the same data distribution is scored on the same N
+    examples, and a cell trained alone is scored exactly as inside any grid. The difference of
+    two models' eval losses is then a paired difference, whose standard error
+    sd(ℓ_a − ℓ_b)/√N (ℓ: per-example loss) is far smaller than either model's own SE when the
+    models are similar; toymodels.selection.paired_eval_difference computes it from the stored
+    runs, and eval_loss_se_a + eval_loss_se_b always bounds it from above.
+
+    Size rule: pick N so that the standard error of the smallest loss difference Δ a study must
+    resolve is at most a third of it, N ≥ (3·sd(ℓ_a − ℓ_b)/|Δ|)², with sd(ℓ_a − ℓ_b) = paired SE·√N
+    read off a pilot run. Measured (2-core CPU, 2026-12-08): n=5, m=2, I_i = 0.9^i, 10k steps,
+    N = 16,384: one model's SE is 0.4% of its loss at 1−S = 1, 3–4% at 0.1 and 6–15% at 0.01;
+    the paired SE of two seeds' difference is 26× below the unpaired one at 1−S = 1 (both found
+    the same solution) but only 1.4–2× below it where they found different solutions. Figure 9's
+    setup (n=5, m=2, 1−S=0.05, N=65,536): paired SEs of 3–7·10⁻⁵ on losses of ≈1.5·10⁻³, so a
+    pentagon−digon gap of 10⁻⁴ is resolved at z ≈ 3 and the 3·10⁻⁵ gaps between a cell's best
+    and second-best seed are noise (z < 1)."""
+    eval_seed: int = 0
+    """Seed of the shared evaluation sample (see eval_samples); change it to re-measure every
+    model's loss on an independent sample."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,6 +263,7 @@ def validate(cfg: SweepConfig) -> None:
     _check(0 <= t.warmup_steps < t.steps, "train.warmup_steps", t.warmup_steps, f"in [0, steps={t.steps})")
     _check(t.n_snapshots >= 0, "train.n_snapshots", t.n_snapshots, ">= 0")
     _check(t.eval_samples >= 1, "train.eval_samples", t.eval_samples, ">= 1")
+    _check(0 <= t.eval_seed < 2**32, "train.eval_seed", t.eval_seed, "in [0, 2**32)")
     _check(not t.full_batch or d.dataset_size > 0, "train.full_batch", t.full_batch,
            "False unless data.dataset_size > 0")
     _check(g.n_seeds >= 1, "grid.n_seeds", g.n_seeds, ">= 1")

@@ -34,3 +34,40 @@ def run_label(cfg: SweepConfig, model: ModelConfig | dict | None = None) -> str:
     if cfg.grid.n_seeds > 1:
         parts.append(f"{cfg.grid.n_seeds} seeds per cell")
     return " · ".join(parts)
+
+
+def factor_label(name: str, W_HxK=None) -> str:
+    """A geometry factor's name in words, with the technical name beside it where it helps.
+
+    ``name`` comes from analysis.geometry (``"digon"``, ``"pentagon"``, ``"other (k features in
+    d dims)"`` ...); ``W_HxK`` (the factor's columns) tells an unequal antipodal pair from two
+    features sharing a direction with the same sign.
+    """
+    if name == "digon":
+        return "antipodal pair (digon)"
+    if name.startswith("other (2 features in 1 dims)") and W_HxK is not None:
+        import numpy as np
+
+        W = np.asarray(W_HxK, dtype=float)
+        cos = float(W[:, 0] @ W[:, 1] / max(np.linalg.norm(W[:, 0]) * np.linalg.norm(W[:, 1]), 1e-12))
+        return "antipodal pair of unequal norms" if cos < 0 else "two features sharing one direction (same sign)"
+    if name.startswith("other ("):
+        inner = name[len("other ("):].rstrip(")").replace(" 1 dims", " 1 dim")
+        return f"irregular: {inner}"
+    return name
+
+
+def format_preset_groups(groups) -> str:
+    """The ``toymodels list`` layout: groups of (title, [(name, description, command, runtime,
+    outcome), ...]), one block per group, names aligned across all groups."""
+    width = max((len(entry[0]) for _, entries in groups for entry in entries), default=0)
+    blocks = []
+    for title, entries in groups:
+        lines = [f"== {title}"] if title else []
+        for name, description, command, runtime, outcome in entries:
+            lines.append(f"  {name:<{width}}  {description}")
+            lines.append(f"  {'':<{width}}  command: {command}    expected runtime: {runtime}")
+            if outcome:
+                lines.append(f"  {'':<{width}}  expected: {outcome}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)

@@ -58,10 +58,49 @@ def save_figure(fig, path, **savefig_kwargs) -> str:
     """
     from toymodels.store import atomic_write
 
+    wrap_long_titles(fig)
     fmt = savefig_kwargs.pop("format", None) or os.path.splitext(os.fspath(path))[1].lstrip(".") or "png"
     atomic_write(path, lambda f: fig.savefig(f, format=fmt, **savefig_kwargs))
     path = os.fspath(path)
     return path
+
+
+def wrap_long_titles(fig) -> None:
+    """Re-wrap any figure or axes title wider than the room it has, at word boundaries.
+
+    Titles are built from configs (``labels.run_label``) and can be longer than a small figure is
+    wide; a clipped title ("tput model, n=5 … 10 se") is worse than a two-line one. The room is
+    the figure's width for a suptitle and the axes' width (plus a little) for an axes title or
+    x-axis label.
+    Called by :func:`save_figure`; drawing only, nothing is computed.
+    """
+    import textwrap
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    renderer = canvas.get_renderer()
+    width_px = fig.bbox.width
+    texts = []
+    for f in [fig, *fig.subfigs] if hasattr(fig, "subfigs") else [fig]:
+        if getattr(f, "_suptitle", None) is not None:
+            texts.append((f._suptitle, 0.96 * f.bbox.width if f is not fig else 0.96 * width_px))
+    for ax in fig.get_axes():
+        room = 1.08 * ax.get_position().width * width_px
+        texts += [(ax.title, room), (ax._left_title, room), (ax._right_title, room), (ax.xaxis.label, room)]
+    for text, room in texts:
+        content = text.get_text()
+        if not content.strip() or room <= 0:
+            continue
+        extent = text.get_window_extent(renderer).width
+        longest = max(len(line) for line in content.splitlines())
+        for _ in range(6):  # proportional fonts: shrink the width in characters until it fits
+            if extent <= room or longest <= 12:
+                break
+            longest = max(12, int(longest * min(room / extent, 0.95)))
+            text.set_text("\n".join(textwrap.fill(line, width=longest, break_long_words=False,
+                                                   break_on_hyphens=False) for line in content.splitlines()))
+            extent = text.get_window_extent(renderer).width
 
 
 def _labels(ax, title, xlabel, ylabel):
@@ -81,11 +120,17 @@ def plot_features_2d(
     lim: float = 1.5,
     cmap: str = "viridis",
     marker_size: float = 30.0,
+    represented_F=None,
+    vmin: float | None = None,
+    vmax: float | None = None,
 ):
     """Feature directions of an m=2 model: each W_i as a point and a segment from the origin.
 
     As the notebook's plot_intro_diagram (paper section 1 figure): colour = viridis(importance),
-    axes fixed to ±lim with equal aspect.
+    axes fixed to ±lim with equal aspect. Features marked not represented (``represented_F``
+    False) are drawn as a small light-grey "×" without a segment, so that a near-zero column
+    cannot be read as a vector or a hub at the origin; pair the plot with
+    :func:`features_2d_legend` to explain the marker.
 
     Args:
       ax: target Axes.
@@ -95,6 +140,8 @@ def plot_features_2d(
       lim: axis half-width.
       cmap: colormap name.
       marker_size: point size.
+      represented_F: bool per feature (e.g. analysis.represented), or None to draw all alike.
+      vmin, vmax: colour range (default: the importances' range), so panels can share a key.
 
     Returns:
       ax.
@@ -102,11 +149,15 @@ def plot_features_2d(
     W = np.asarray(W_2xF, dtype=float)
     n = W.shape[1]
     values = np.ones(n) if importance_F is None else np.asarray(importance_F, dtype=float)
-    norm = mcolors.Normalize(vmin=float(values.min()), vmax=float(values.max()))
+    norm = mcolors.Normalize(vmin=float(values.min()) if vmin is None else vmin,
+                             vmax=float(values.max()) if vmax is None else vmax)
     colors = matplotlib.colormaps[cmap](norm(values))
-    for i in range(n):
+    rep = np.ones(n, bool) if represented_F is None else np.asarray(represented_F, bool)
+    for i in np.flatnonzero(rep):
         ax.plot([0, W[0, i]], [0, W[1, i]], color=colors[i], lw=1.5)
-    ax.scatter(W[0], W[1], c=colors, s=marker_size, zorder=3)
+    ax.scatter(W[0, rep], W[1, rep], c=colors[rep], s=marker_size, zorder=3)
+    if not rep.all():
+        ax.scatter(W[0, ~rep], W[1, ~rep], marker="x", color="0.7", s=marker_size * 0.6, lw=1.0, zorder=2)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
@@ -114,7 +165,41 @@ def plot_features_2d(
     return ax
 
 
-def plot_features_2d_row(axes, W_IxHxF, importance_F=None, *, titles=None, **kwargs):
+def features_2d_legend(fig, *, not_represented_label: str = "", colorbar_label: str = "",
+                       importance_F=None, cmap: str = "viridis", axes=None, loc: str = "outside lower center"):
+    """The key of :func:`plot_features_2d` panels: a colour bar for importance (when the colours
+    mean something) and a legend entry for the "×" of features that are not represented.
+
+    Args:
+      fig: the Figure (constrained layout, as from :func:`make_figure`).
+      not_represented_label: legend text of the "×" marker ("" for no legend).
+      colorbar_label: colour-bar label ("" for no colour bar).
+      importance_F: the colour values, to set the colour bar's range.
+      cmap: the panels' colormap.
+      axes: the panels (the colour bar sits beside them).
+      loc: legend location.
+    """
+    if colorbar_label and importance_F is not None:
+        values = np.asarray(importance_F, dtype=float)
+        add_colorbar(fig, cmap, float(values.min()), float(values.max()), axes, colorbar_label)
+    if not_represented_label:
+        handle = Line2D([], [], marker="x", color="0.7", ls="", label=not_represented_label)
+        fig.legend(handles=[handle], loc=loc, fontsize=8, frameon=False)
+
+
+def add_colorbar(fig, cmap: str, vmin: float, vmax: float, axes, label: str, **kwargs):
+    """A labelled colour bar for colours that were set by hand (bars, points) rather than by a
+    mappable; ``axes`` is the Axes (or array of Axes) it sits beside."""
+    from matplotlib.cm import ScalarMappable
+
+    if vmax <= vmin:
+        vmax = vmin + 1e-9
+    sm = ScalarMappable(norm=mcolors.Normalize(vmin=vmin, vmax=vmax), cmap=cmap)
+    ax_list = list(np.ravel(axes)) if axes is not None else None
+    return fig.colorbar(sm, ax=ax_list, label=label, **kwargs)
+
+
+def plot_features_2d_row(axes, W_IxHxF, importance_F=None, *, titles=None, represented_IxF=None, **kwargs):
     """:func:`plot_features_2d` for several models, one per Axes (e.g. one row of a figure).
 
     Args:
@@ -122,6 +207,7 @@ def plot_features_2d_row(axes, W_IxHxF, importance_F=None, *, titles=None, **kwa
       W_IxHxF: weights of I models, shape (I, 2, n), or a list of (2, n) arrays.
       importance_F: shape (n,) shared, or (I, n) per model, or None.
       titles: one title per panel, or None.
+      represented_IxF: bool per model and feature, or None (all drawn as vectors).
       **kwargs: forwarded to plot_features_2d (xlabel, ylabel, lim, cmap, ...).
 
     Returns:
@@ -134,7 +220,8 @@ def plot_features_2d_row(axes, W_IxHxF, importance_F=None, *, titles=None, **kwa
     imp = None if importance_F is None else np.asarray(importance_F)
     for k, ax in enumerate(axes):
         imp_k = None if imp is None else (imp[k] if imp.ndim == 2 else imp)
-        plot_features_2d(ax, W_IxHxF[k], imp_k, title=titles[k], **kwargs)
+        rep_k = None if represented_IxF is None else represented_IxF[k]
+        plot_features_2d(ax, W_IxHxF[k], imp_k, title=titles[k], represented_F=rep_k, **kwargs)
     return axes
 
 
@@ -264,10 +351,6 @@ def plot_dimensionality(
     """
     for a, b in fractions:
         ax.axhline(a / b, color=fraction_color, lw=0.6, ls="--", alpha=0.6)
-        ax.annotate(
-            f"{a}/{b}", (1.0, a / b), xycoords=("axes fraction", "data"), fontsize=7,
-            color=fraction_color, va="center", ha="left",
-        )
     ax.plot(np.asarray(x_L), np.asarray(D_star_L), "k-", lw=1.5, label=line_label or None)
     if points_x_N is not None:
         px = np.asarray(points_x_N, dtype=float)
@@ -275,10 +358,31 @@ def plot_dimensionality(
             px = px + np.asarray(jitter_N, dtype=float)
         ax.scatter(px, np.asarray(points_D_N), s=6, alpha=point_alpha, label=points_label or None)
     ax.set_xscale("log")
+    _fraction_labels(ax, fractions, fraction_color)
     if line_label or points_label:
         ax.legend()
     _labels(ax, title, xlabel, ylabel)
     return ax
+
+
+def _fraction_labels(ax, fractions, color, fontsize: float = 7.0) -> None:
+    """Label the guide lines a/b at the right edge, in as many columns as it takes for no two
+    labels to touch (close fractions such as 2/5 and 3/8 go side by side)."""
+    lo, hi = ax.get_ylim()
+    fig = ax.figure
+    axes_px = max(ax.get_position().height * fig.get_figheight() * fig.dpi, 1.0)
+    gap = 1.3 * fontsize * fig.dpi / 72 * (hi - lo) / axes_px  # one text height, in data units
+    last_y: list[float] = []
+    for a, b in sorted(fractions, key=lambda f: f[0] / f[1]):
+        y = a / b
+        if not lo <= y <= hi:
+            continue
+        col = next((c for c, prev in enumerate(last_y) if y - prev >= gap), len(last_y))
+        if col == len(last_y):
+            last_y.append(y)
+        last_y[col] = y
+        ax.annotate(f"{a}/{b}", (1.0, y), xycoords=("axes fraction", "data"), xytext=(2 + 18 * col, 0),
+                    textcoords="offset points", fontsize=fontsize, color=color, va="center", ha="left")
 
 
 def circle_positions(n: int):
@@ -405,7 +509,7 @@ def plot_phase_diagram(
         title_e = agreement_format.format(title=title_e, agreement=agreement)
     for ax, grid, title in ((ax_e, empirical_PxR, title_e), (ax_t, theory_PxR, title_t)):
         ax.pcolormesh(xe, ye, np.asarray(grid), cmap=cmap, norm=norm)
-        if boundary_r is not None:
+        if boundary_r is not None and boundary_p is not None:
             ax.plot(boundary_r, boundary_p, "k--", lw=1.2)
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -415,11 +519,22 @@ def plot_phase_diagram(
         _cell_ticks(ax.yaxis, p_P)
         _labels(ax, title, xlabel, ylabel)
     handles = [Patch(facecolor=phase_colors[i], label=phase_names[i]) for i in range(k)]
-    if boundary_r is not None and boundary_label:
+    if boundary_r is not None and boundary_p is not None and boundary_label:
         handles.append(Line2D([], [], color="k", ls="--", label=boundary_label))
     return ax_e.figure.legend(
         handles=handles, loc=legend_loc, ncols=len(handles), title=legend_title or None
     )
+
+
+def _log_x(ax, *x_arrays) -> None:
+    """A log x axis; when the data include x <= 0 (e.g. the init at step 0 of a training history),
+    a symmetric log axis that is linear up to the smallest positive x, so those points show."""
+    x = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in x_arrays] or [np.ones(1)])
+    x = x[np.isfinite(x)]
+    if x.size and x.min() <= 0 and (x > 0).any():
+        ax.set_xscale("symlog", linthresh=float(x[x > 0].min()), linscale=0.5)
+    else:
+        ax.set_xscale("log")
 
 
 def plot_dynamics(
@@ -446,7 +561,8 @@ def plot_dynamics(
       loss_T: loss per snapshot, shape (T,), or None for no twin axis.
       title, xlabel, ylabel: text; loss_label is the twin axis label.
       cmap: colours of the feature curves.
-      logx, logy_loss: log scales for steps and loss.
+      logx, logy_loss: log scales for steps and loss (with step 0 in steps_T: a symmetric log
+        axis, linear up to step 1, so the init shows).
       jump_steps: steps to mark with vertical dotted lines (e.g. from detect_jumps), or None.
 
     Returns:
@@ -461,7 +577,7 @@ def plot_dynamics(
         for s in np.ravel(jump_steps):
             ax.axvline(s, color="gray", ls=":", lw=0.8)
     if logx:
-        ax.set_xscale("log")
+        _log_x(ax, steps)
     _labels(ax, title, xlabel, ylabel)
     loss_ax = None
     if loss_T is not None:
@@ -653,7 +769,7 @@ def plot_curves(
       x_X: x values, shape (X,), shared by every curve (or a dict label -> x array).
       ys: dict label -> y values, shape (X,); NaN entries leave gaps.
       title, xlabel, ylabel: text.
-      logx, logy: log scales.
+      logx, logy: log scales (a symmetric log x axis when some x <= 0, see :func:`_log_x`).
       styles: dict label -> matplotlib format string (default: lines with markers).
       vlines, hlines: sequences of (value, label) guide lines (dotted grey).
       legend_loc: legend location.
@@ -673,7 +789,7 @@ def plot_curves(
     for v, label in hlines:
         ax.axhline(v, color="gray", ls="--", lw=0.8, label=label or None)
     if logx:
-        ax.set_xscale("log")
+        _log_x(ax, *(x_X.values() if isinstance(x_X, dict) else [x_X]))
         if cell_ticks and not isinstance(x_X, dict) and np.size(x_X) <= 40:
             _cell_ticks(ax.xaxis, x_X)  # readable ticks at the data's x values
         else:
@@ -718,8 +834,18 @@ def plot_features_2d_sets(
         c = set_colors[int(sets[i]) % len(set_colors)]
         ax.plot([0, W[0, i]], [0, W[1, i]], color=c, lw=1.6)
         ax.scatter([W[0, i]], [W[1, i]], color=c, s=30, zorder=3)
-        if annotate:
-            ax.annotate(str(i), (W[0, i], W[1, i]), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    if annotate:
+        # Features whose points (nearly) coincide share one label, "2,3", instead of two overprinted ones.
+        near = 0.08 * lim
+        labelled = np.zeros(W.shape[1], bool)
+        for i in range(W.shape[1]):
+            if labelled[i]:
+                continue
+            group = [j for j in range(i, W.shape[1])
+                     if not labelled[j] and np.hypot(*(W[:, j] - W[:, i])) <= near]
+            labelled[group] = True
+            ax.annotate(",".join(map(str, group)), (W[0, i], W[1, i]), textcoords="offset points",
+                        xytext=(4, 4), fontsize=7)
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     ax.set_aspect("equal")
@@ -888,3 +1014,63 @@ def plot_vs_dataset_size(
 
 
 __all__ += ["plot_features_and_points_2d", "plot_vs_dataset_size"]
+
+
+# --- layout checks ---
+
+
+def layout_problems(fig, *, tol_px: float = 1.0) -> list[str]:
+    """Text that a reader cannot read at the figure's saved size: each problem as one line.
+
+    Renders ``fig`` (Agg) and, from matplotlib's own window extents, reports every visible,
+    non-empty text (titles, labels, tick labels, legend entries, annotations, colour-bar labels)
+    that leaves the figure, and every pair of such texts whose boxes overlap by more than
+    ``tol_px`` pixels in both directions. Plots compute nothing, so this is a check on drawing
+    only; the tests run it over every standard plot kind.
+
+    Returns:
+      a list of human-readable problems; empty when the figure is clean.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    W, H = fig.bbox.width, fig.bbox.height
+    # Tick labels: only those of the ticks matplotlib actually draws (in view); the axis keeps
+    # spare Tick objects with stale labels that findobj would also return.
+    tick_texts, drawn_ticks = set(), []
+    for ax in fig.findobj(lambda a: hasattr(a, "get_major_ticks") and hasattr(a, "_update_ticks")):
+        for tick in list(ax.majorTicks) + list(ax.minorTicks):
+            tick_texts.update({id(tick.label1), id(tick.label2)})
+        if ax.axes is not None and ax.axes.get_visible() and ax.get_visible():
+            for tick in ax._update_ticks():
+                drawn_ticks += [lab for lab in (tick.label1, tick.label2) if lab.get_visible()]
+    candidates = [t for t in fig.findobj(Text) if id(t) not in tick_texts] + drawn_ticks
+    drawn = []
+    for t in candidates:
+        if not t.get_visible() or not t.get_text().strip():
+            continue
+        if t.axes is not None and not t.axes.get_visible():
+            continue
+        bb = t.get_window_extent(renderer)
+        if bb.width > 0 and bb.height > 0:
+            drawn.append((t, bb))
+    problems = []
+    for t, bb in drawn:
+        if bb.x0 < -tol_px or bb.y0 < -tol_px or bb.x1 > W + tol_px or bb.y1 > H + tol_px:
+            problems.append(f"text {t.get_text()!r} leaves the figure "
+                            f"(box x {bb.x0:.0f}..{bb.x1:.0f}, y {bb.y0:.0f}..{bb.y1:.0f}; figure {W:.0f}×{H:.0f} px)")
+    for i in range(len(drawn)):
+        ti, bi = drawn[i]
+        for j in range(i + 1, len(drawn)):
+            tj, bj = drawn[j]
+            dx = min(bi.x1, bj.x1) - max(bi.x0, bj.x0)
+            dy = min(bi.y1, bj.y1) - max(bi.y0, bj.y0)
+            if dx > tol_px and dy > tol_px:
+                problems.append(f"texts {ti.get_text()!r} and {tj.get_text()!r} overlap ({dx:.0f}×{dy:.0f} px)")
+    return problems
+
+
+__all__ += ["layout_problems"]

@@ -33,10 +33,45 @@ def _cell_names(bucket) -> list[str]:
     return names
 
 
-def _structure_text(counts: dict[str, int]) -> str:
-    parts = [f"{c} × {name}" if c > 1 else name for name, c in counts.items() if name != "not represented"]
-    if counts.get("not represented"):
-        parts.append(f"{counts['not represented']} not represented")
+# Short axis names for panel titles, where a full "relative_importance=0.464" does not fit.
+_SHORT_AXIS = {"density": "1−S", "relative_importance": "r", "importance_decay": "decay"}
+
+
+def _short_cell_names(bucket) -> list[str]:
+    value_axes = [a for a in bucket.axes if a != "seed"]
+    shape = bucket.grid_shape[:-1]
+    return [", ".join(f"{_SHORT_AXIS.get(a, a)}={bucket.axes[a][i]:.3g}" for a, i in zip(value_axes, idx))
+            or "single cell" for idx in (np.ndindex(*shape) if shape else [()])]
+
+
+def _structure_text(factors: list[dict], status_F, W_HxF, n_not_represented: int) -> str:
+    """The cell's structures in words a reader knows, with the technical name beside them.
+
+    Built from the geometry factors (analysis.geometry_summary) and the per-feature status
+    (analysis.feature_status) together, so that it agrees with the table's count columns: a
+    feature alone in its factor reads "dedicated" only when its status is dedicated; otherwise
+    weak, unrepresented features still interfere with it (superposition score ≥ 0.1).
+    """
+    status_F = np.asarray(status_F)
+    W = np.asarray(W_HxF, dtype=float)
+    named = []
+    for row in factors:
+        idx = row["features"]
+        if row["k"] == 1:
+            dedicated = int(status_F[idx[0]]) == analysis.STATUS_NAMES.index("dedicated")
+            named.append("dedicated" if dedicated else "alone (weak features interfere)")
+        else:
+            name = labels.factor_label(row["name"], W[:, idx])
+            # The factor's edges use |cos| > 0.1, the status a projection score; a weak partner can
+            # leave a member "dedicated" by its score while the two still share a factor.
+            n_ded = int(np.sum(status_F[idx] == analysis.STATUS_NAMES.index("dedicated")))
+            named.append(f"{name} ({n_ded} of them dedicated)" if n_ded else name)
+    counts: dict[str, int] = {}
+    for name in named:
+        counts[name] = counts.get(name, 0) + 1
+    parts = [f"{c} × {name}" if c > 1 else name for name, c in counts.items()]
+    if n_not_represented:
+        parts.append(f"{n_not_represented} not represented")
     return ", ".join(parts) or "nothing represented"
 
 
@@ -59,7 +94,6 @@ def analyze_bucket(run: store.Run, bucket) -> tuple[list[dict], list[str]]:
     rows, geometry, lines = [], [], []
     for c, name in enumerate(names):
         summary = analysis.geometry_summary(best_W[c], best_b[c] if kind == "relu" else None)
-        counts = summary["counts"]
         row = {"cell": name, "best_seed": int(bucket.axes["seed"][best_idx[c]]), "eval_loss": float(best_loss[c]),
                "D_star": float(best_m["D_star"][c]), "D_sum": float(best_m["D_sum"][c]),
                "n_represented": int(best_m["n_represented"][c])}
@@ -68,14 +102,15 @@ def analyze_bucket(run: store.Run, bucket) -> tuple[list[dict], list[str]]:
         if "n_monosemantic" in best_m:
             row["n_monosemantic_neurons"] = int(best_m["n_monosemantic"][c])
             row["n_polysemantic_neurons"] = int(best_m["n_polysemantic"][c])
-        row["structures"] = _structure_text(counts)
+        n_not_rep = len(summary["not_represented"])
+        row["structures"] = _structure_text(summary["factors"], best_m["status_F"][c], best_W[c], n_not_rep)
         rows.append(row)
         geometry.append({"cell": name, **{k: v for k, v in summary.items() if k != "D_F"},
                          "D_F": np.asarray(summary["D_F"]).tolist()})
         lines.append(f"  {name}: {row['structures']}  (D*={row['D_star']:.3f}, loss={row['eval_loss']:.4g})")
     store.write_csv(out / f"cells-b{bucket.index}.csv", rows)
     store.write_json(out / f"geometry-b{bucket.index}.json", geometry)
-    _plots(run, bucket, best_W, best_b, best_m, names, out)
+    _plots(run, bucket, best_W, best_b, best_m, _short_cell_names(bucket), out)
     if bucket.model["kind"] != "abs":
         _dynamics_plot(run, bucket, loss, out)
     phase_line = _phase_plot(run, bucket, out)
@@ -93,16 +128,18 @@ def _plots(run, bucket, best_W, best_b, best_m, names, out: Path) -> None:
     shown = np.unique(np.linspace(0, n_cells - 1, min(n_cells, 10)).round().astype(int))
     importance = _importance(run, bucket)
     if bucket.model["n_hidden"] == 2 and kind != "abs":
-        fig, axes = plotting.make_figure(1, len(shown), figsize=(2.2 * len(shown), 2.6), squeeze=False)
-        plotting.plot_features_2d_row(axes[0], best_W[shown], importance, titles=[names[i] for i in shown])
-        fig.suptitle(f"Feature directions in the hidden plane — {title}", fontsize=9)
-        plotting.save_figure(fig, out / f"features2d-b{bucket.index}.png")
+        _features_2d_figure(best_W[shown], importance, [names[i] for i in shown],
+                            f"Feature directions in the hidden plane — {title}",
+                            out / f"features2d-b{bucket.index}.png", panel_width=2.2)
     if kind in ("relu", "linear"):
-        fig, axes = plotting.make_figure(2, len(shown), figsize=(2.4 * len(shown), 5.0), squeeze=False)
+        fig, axes = plotting.make_figure(2, len(shown), figsize=(2.4 * len(shown) + 1.2, 5.2), squeeze=False)
         for j, i in enumerate(shown):
-            plotting.plot_interference(axes[0, j], best_W[i].T @ best_W[i], best_b[i], title=names[i])
+            im, _ = plotting.plot_interference(axes[0, j], best_W[i].T @ best_W[i], best_b[i], title=names[i])
             plotting.plot_norm_bars(axes[1, j], np.linalg.norm(best_W[i], axis=0), best_m["superposition_F"][i],
-                                    title="‖W_i‖ (colour: superposition)")
+                                    title="‖W_i‖", ylabel="feature i" if j == 0 else "")
+        axes[0, 0].set_ylabel("feature i")
+        fig.colorbar(im, ax=list(axes[0]), label="(WᵀW)_ij; strip: bias b_i", shrink=0.9)
+        plotting.add_colorbar(fig, "viridis", 0.0, 1.0, axes[1], "superposition Σ_j≠i (Ŵ_i·W_j)²", shrink=0.9)
         fig.suptitle(f"WᵀW and feature norms — {title}", fontsize=9)
         plotting.save_figure(fig, out / f"interference-b{bucket.index}.png")
     if "density" in bucket.axes and len(bucket.axes) == 2 and kind in ("relu", "linear"):
@@ -199,7 +236,7 @@ def _dynamics_plot(run, bucket, loss, out: Path) -> None:
     fig, ax = plotting.make_figure(figsize=(6, 3.5))
     plotting.plot_dynamics(ax, bucket.history["steps_T"], np.asarray(traj["D_TxF"]), np.asarray(loss_T),
                            title=f"{_cell_names(bucket)[-1]} — {labels.model_label(bucket.model)}",
-                           xlabel="step", ylabel="feature dimensionality D_i", loss_label="training loss")
+                           xlabel="step", ylabel="feature dimensionality D_i", loss_label="loss on a fixed eval batch")
     plotting.save_figure(fig, out / f"dynamics-b{bucket.index}.png")
 
 
@@ -228,15 +265,30 @@ def intro_report(run: store.Run) -> list[Path]:
     W, _ = _weights(bucket)
     best_W = best_of_seeds(W, bucket.metrics["eval_loss"])
     density = np.asarray(bucket.axes["density"])
-    fig, axes = plotting.make_figure(1, len(density), figsize=(1.9 * len(density), 2.4), squeeze=False)
-    plotting.plot_features_2d_row(axes[0], best_W, _importance(run, bucket),
-                                  titles=[labels.density_label(p) for p in density])
+    path = run.dir / "intro.png"
+    _features_2d_figure(best_W, _importance(run, bucket), [labels.density_label(p) for p in density],
+                        labels.run_label(run.config) + " · lowest-loss seed shown", path, panel_width=1.9)
+    return [path]
+
+
+def _features_2d_figure(W_IxHxF, importance_F, titles, suptitle: str, path: Path, *, panel_width: float) -> None:
+    """A row of m=2 feature-direction panels with their key: colour = importance (colour bar),
+    "×" = a feature that is not represented (‖W_i‖ ≤ 0.5, analysis.represented)."""
+    from toymodels import plotting
+
+    W_IxHxF = np.asarray(W_IxHxF)
+    rep_IxF = np.stack([np.asarray(analysis.represented(W)) for W in W_IxHxF])
+    fig, axes = plotting.make_figure(1, len(W_IxHxF), figsize=(panel_width * len(W_IxHxF) + 1.0, 2.9),
+                                     squeeze=False)
+    plotting.plot_features_2d_row(axes[0], W_IxHxF, importance_F, titles=titles, represented_IxF=rep_IxF)
     for ax in axes[0]:
         ax.set_xticks([])
         ax.set_yticks([])
-    fig.suptitle(labels.run_label(run.config) + " · lowest-loss seed shown · colour = importance", fontsize=9)
-    path = run.dir / "intro.png"
+    plotting.features_2d_legend(
+        fig, axes=axes[0], importance_F=importance_F,
+        colorbar_label="importance I_i" if np.ptp(np.asarray(importance_F, float)) > 0 else "",
+        not_represented_label="not represented (‖W_i‖ ≤ 0.5)" if not rep_IxF.all() else "")
+    fig.suptitle(suptitle, fontsize=9)
     plotting.save_figure(fig, path)
-    return [path]
 
 

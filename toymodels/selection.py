@@ -6,6 +6,11 @@
   the highest-loss seed (the phase diagrams: 10 models per cell, the worst discarded).
 
 A non-finite loss always counts as the worst, so a diverged model is never selected.
+
+Noise of a comparison. Every seed and every cell of a sweep with the same feature densities is
+scored on one shared evaluation sample (TrainConfig.eval_samples), so a difference of two eval
+losses is a paired difference: :func:`paired_eval_difference` gives it with its standard error
+from the stored runs; :func:`paired_difference` does the same for any two per-example loss arrays.
 """
 
 from __future__ import annotations
@@ -55,3 +60,41 @@ def mean_drop_worst(values_xS, loss_xS: np.ndarray) -> np.ndarray:
         np.put_along_axis(keep, worst[..., None], False, axis=-1)
     keep = keep.reshape(keep.shape + (1,) * (values.ndim - keep.ndim))
     return (values * keep).sum(axis=loss.ndim - 1) / keep.sum(axis=loss.ndim - 1)
+
+
+def paired_difference(loss_a_N, loss_b_N) -> dict:
+    """Mean of the per-example difference ℓ_a − ℓ_b of two models scored on the same N examples,
+    with its standard error sd(ℓ_a − ℓ_b)/√N (sample sd, ddof 1).
+
+    Returns {"diff", "se", "n"}; diff / se is the paired z-score of "a is worse than b"."""
+    d = np.asarray(loss_a_N, dtype=np.float64) - np.asarray(loss_b_N, dtype=np.float64)
+    n = d.shape[-1]
+    se = d.std(axis=-1, ddof=1) / np.sqrt(n) if n > 1 else np.full(d.shape[:-1], np.nan)
+    return {"diff": d.mean(axis=-1), "se": se, "n": n}
+
+
+def paired_eval_difference(run, bucket: int, cell_a, cell_b) -> dict:
+    """eval_loss(cell_a) − eval_loss(cell_b) of a finished sweep, with its paired standard error.
+
+    Both cells' final weights are re-scored on the shared evaluation sample (regenerated exactly;
+    toymodels.sweep.eval_example_losses), so the difference is the stored eval losses'
+    difference up to float rounding. The cells must share their feature densities (else their
+    samples differ and no pairing exists: ValueError).
+
+    Args:
+      run: toymodels.store.Run; bucket: index into run.buckets.
+      cell_a, cell_b: grid indices (tuples in the bucket's axis order, seed last).
+    Returns:
+      {"diff", "se", "n"} as :func:`paired_difference`.
+    """
+    from toymodels import sweep
+
+    bk = run.buckets[bucket]
+    bp = sweep.plan_bucket(run.config, bk.index, sweep.ModelConfig(**bk.model))
+    fa, fb = (np.ravel_multi_index(tuple(c), bp.grid_shape) for c in (cell_a, cell_b))
+    if not np.array_equal(bp.density_CxF[fa], bp.density_CxF[fb]):
+        raise ValueError(f"cells {tuple(cell_a)} and {tuple(cell_b)} have different feature densities, "
+                         "so different evaluation samples: their losses do not pair")
+    loss_a, loss_b = sweep.eval_example_losses(run, bucket, [cell_a, cell_b])
+    out = paired_difference(loss_a, loss_b)
+    return {k: (float(v) if k != "n" else int(v)) for k, v in out.items()}

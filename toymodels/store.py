@@ -5,10 +5,32 @@ Layout of ``<results_dir>/<name>-<hash8>/``:
   config.json          the SweepConfig (round-trips with toymodels.config.from_dict)
   grid.json            per bucket: model config, axis names and values, grid shape
   params-b<k>.npz      final weights of bucket k, leading axes = the grid axes (named in grid.json)
-  history-b<k>.npz     steps_T, loss_T and weight snapshots per cell (learning dynamics)
-  metrics.csv          one row per cell and seed
+  history-b<k>.npz     the logged steps (TrainConfig.n_snapshots > 0): ``steps_T`` [T] = step 0
+                       (the init), log-spaced steps, and the last step; the weights at those steps
+                       (``W_HxF`` [*grid, T, H, F], ...) and ``loss`` [*grid, T], the exact loss of
+                       those weights on the first evaluation batch (the same examples at every
+                       step and for every cell with the same densities)
+  metrics.csv          one row per cell and seed (columns below)
   meta.json            versions, devices, wall time, status ("complete" when every bucket is saved)
   chunks/              finished chunks of an unfinished sweep (resume); removed when complete
+
+metrics.csv columns:
+
+  bucket, kind, n_features, n_hidden   the shape bucket (index k of params-b<k>.npz) and its model
+  <axis> ..., seed     the cell's grid values (only the sweep's axes), the model seed last
+  eval_loss            loss of the final weights on the shared evaluation sample: the mean over its
+                       N examples (TrainConfig.eval_samples) of ℓ = mean_i I_i (y_i − y'_i)²; the
+                       sample depends only on eval_seed and the feature densities, so eval losses of
+                       seeds and cells with equal densities are paired (common random numbers)
+  eval_loss_se         its standard error sd(ℓ)/√N; the SE of a *difference* of two paired eval
+                       losses is smaller (toymodels.selection.paired_eval_difference computes it)
+                       and at most the sum of the two eval_loss_se
+  dataset_loss         loss of the final weights on the whole fixed training set
+                       (DataConfig.dataset_size > 0); nan when training on fresh batches
+  finite               1 if eval_loss and every weight are finite, else 0 (listed in meta.json)
+  frobenius2           ‖W‖_F² (W₁ for the abs model)
+  dims_per_feature     m / ‖W‖_F², the paper's dimensions per feature (inf for W = 0)
+  n_represented        features with ‖W_i‖ > 0.5 (toymodels.sweep.REPRESENTED_NORM)
 
 Every file is written to a temporary name in the same directory and renamed into place, so an
 interrupted write never leaves a half-written file under a final name.
@@ -133,7 +155,8 @@ class Bucket:
       model: dict of the bucket's ModelConfig.
       axes: ordered {axis name: values}; the leading axes of every grid array, "seed" last.
       params: {"W_HxF": [*grid, H, F], "b_F": [*grid, F], ...} final weights.
-      history: {"steps_T": [T], "loss": [*grid, T], "W_HxF": [*grid, T, H, F], ...} (may be empty).
+      history: {"steps_T": [T], "loss": [*grid, T], "W_HxF": [*grid, T, H, F], ...} (may be empty);
+        steps_T starts at 0 (the init) and ends at the last step, see the module docstring.
       metrics: {column: [*grid] array} from the per-cell metrics.
     """
 

@@ -6,6 +6,8 @@ A grid is flattened per shape bucket (kind, n_features, n_hidden) into C cells. 
   key           fold_in(key(seed), crc32(kind, n, m, cell values)) — a function of the seed and
                 the cell's *values*, not of its position, so the same cell trained alone (or in
                 another grid) gets bit-identical randomness.
+The evaluation sample is shared by every cell with the same feature densities (and every seed):
+its key is toymodels.train.eval_key(eval_seed, density_F), so eval losses compare paired.
 Cells are trained in chunks of ``chunk_size`` models (derived from a memory budget when 0), padded
 to a fixed size so every chunk reuses one compilation, and sharded (``jax.shard_map`` over a 1-D
 ``Mesh``) over every device JAX sees, across processes when ``cfg.distributed`` joins several. Each
@@ -297,32 +299,53 @@ def _agree(value):
 
 
 class Progress:
-    """A one-line progress bar with ETA on stderr (model-steps done / total)."""
+    """A one-line progress bar with ETA on stderr (model-steps done / total).
+
+    The ETA comes from the rate of the work timed after the first training call: that call
+    includes XLA compilation, which would otherwise make a 4-second run announce a minute
+    ("ETA 67.9s"), and resumed chunks cost nothing. Until a rate exists the bar says
+    "compiling…".
+    """
 
     def __init__(self, total: int, label: str, enabled: bool = True):
         self.total, self.label, self.enabled = max(total, 1), label, enabled
         self.done, self.t0, self._last = 0, time.perf_counter(), 0.0
         self.tty = sys.stderr.isatty()
+        self._rate_t0: float | None = None  # end of the first timed update (compilation inside)
+        self._rate_done0 = 0
 
-    def update(self, n: int, note: str = "") -> None:
+    def update(self, n: int, note: str = "", *, timed: bool = True) -> None:
+        """Count ``n`` model-steps; ``timed=False`` for work that took no training time (resumed)."""
         self.done += n
+        now = time.perf_counter()
+        if timed and self._rate_t0 is None:
+            self._rate_t0, self._rate_done0 = now, self.done
+        elif not timed and self._rate_t0 is not None:
+            self._rate_done0 += n
         if not self.enabled:
             return
-        now = time.perf_counter()
         finished = self.done >= self.total
         if not finished and now - self._last < (0.2 if self.tty else 5.0):
             return
         self._last = now
         frac = self.done / self.total
         elapsed = now - self.t0
-        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
-        bar = "#" * int(30 * frac) + "-" * (30 - int(30 * frac))
-        line = (f"[{self.label}] |{bar}| {100 * frac:5.1f}%  {self.done:,}/{self.total:,} model-steps  "
-                f"{elapsed:6.1f}s elapsed  ETA {eta:6.1f}s {note}")
+        line = (f"[{self.label}] |{'#' * int(30 * frac):-<30}| {100 * frac:5.1f}%  {self.done:,}/{self.total:,} "
+                f"model-steps  {elapsed:6.1f}s elapsed  {self.eta_text(now)} {note}")
         sys.stderr.write(("\r" + line) if self.tty else (line + "\n"))
         if finished and self.tty:
             sys.stderr.write("\n")
         sys.stderr.flush()
+
+    def eta_text(self, now: float) -> str:
+        """'ETA 12.3s' from the post-compilation rate, 'done', or 'ETA: compiling…'."""
+        if self.done >= self.total:
+            return "done"
+        timed_done = self.done - self._rate_done0
+        if self._rate_t0 is None or timed_done <= 0 or now <= self._rate_t0:
+            return "ETA: compiling…"
+        rate = timed_done / (now - self._rate_t0)
+        return f"ETA {(self.total - self.done) / rate:6.1f}s"
 
 
 # ----------------------------------------------------------------------------- training chunks
@@ -331,8 +354,10 @@ class Progress:
 def train_chunk(spec: RunSpec, hp: CellHyper, plan, progress: Progress | None = None,
                 block: int | None = None) -> dict[str, np.ndarray]:
     """Train one chunk of models (leading axis of ``hp``) to the end; return host arrays:
-    final params (``p:<name>``), snapshots (``s:<name>`` [I, T, ...]), loss_T [I, T],
-    eval_loss [I], train_loss [I] (last interval), dataset_loss [I].
+    final params (``p:<name>``), snapshots (``s:<name>`` [I, T, ...]) and loss_T [I, T] at the
+    logged steps plan.steps_T (loss: exact, on the first evaluation batch), and for the final
+    weights eval_loss [I] and eval_loss_se [I] (mean and standard error over the shared
+    evaluation sample) and dataset_loss [I] (on the fixed training set; NaN without one).
 
     The chunk is sharded over every device (of every process) when its size is a multiple of the
     device count, else it runs on one device. ``block``: models vmapped together (0 = all of a
@@ -358,27 +383,25 @@ def _train_chunk(spec, hp, plan, progress, block, mesh) -> dict[str, np.ndarray]
     state = init(hp)
     snaps: list[dict[str, np.ndarray]] = []
     losses: list[np.ndarray] = []
-    last_loss = np.full(n_models, np.nan, np.float32)
     for c in range(plan.lo_CxK.shape[0]):
-        state, snap_params, loss_IxK = adv(state, hp, jnp.asarray(plan.lo_CxK[c]), jnp.asarray(plan.hi_CxK[c]))
+        state, snap_params, loss_IxK = adv(state, hp, jnp.asarray(plan.lo_CxK[c]), jnp.asarray(plan.hi_CxK[c]),
+                                           jnp.asarray(plan.snapshot_CxK[c]))
         sel = np.flatnonzero(plan.snapshot_CxK[c])
+        # to host every call (the loss always): the progress bar then counts finished steps
         snap_params, loss_IxK = to_host((snap_params if sel.size else {}, loss_IxK))
         if sel.size:
             snaps.append({k: v[:, sel] for k, v in snap_params.items()})
             losses.append(loss_IxK[:, sel])
-        valid = plan.hi_CxK[c] > plan.lo_CxK[c]
-        if valid.any():
-            last_loss = loss_IxK[:, np.flatnonzero(valid)[-1]]
         if progress is not None:
             progress.update(int((plan.hi_CxK[c] - plan.lo_CxK[c]).sum()) * n_models)
-    eval_loss, dataset_loss = to_host(fin(state, hp))
+    eval_loss, eval_se, dataset_loss = to_host(fin(state, hp))
     out = {f"p:{k}": v for k, v in to_host(state.params).items()}
     if snaps:
         for k in snaps[0]:
             out[f"s:{k}"] = np.concatenate([s[k] for s in snaps], axis=1)
         out["loss_T"] = np.concatenate(losses, axis=1)
     out["eval_loss"] = eval_loss
-    out["train_loss"] = last_loss
+    out["eval_loss_se"] = eval_se
     out["dataset_loss"] = dataset_loss
     return out
 
@@ -391,8 +414,10 @@ def _hyper(bp: BucketPlan, sl: slice, size: int) -> CellHyper:
                      jnp.asarray(bp.density_CxF[idx]), jnp.asarray(bp.importance_CxF[idx]))
 
 
-def cell_metrics(model: ModelConfig, params: dict[str, np.ndarray], eval_loss, train_loss) -> dict[str, np.ndarray]:
-    """Per-model summary columns for metrics.csv (vectorised over the leading model axis)."""
+def cell_metrics(model: ModelConfig, params: dict[str, np.ndarray], eval_loss, eval_loss_se,
+                 dataset_loss) -> dict[str, np.ndarray]:
+    """Per-model summary columns for metrics.csv (vectorised over the leading model axis); the
+    store's docstring (toymodels.store) defines every column."""
     W = params["W1_HxF"] if model.kind == "abs" else params["W_HxF"]
     W = W.astype(np.float64)
     frob2 = (W**2).sum(axis=(-2, -1))
@@ -400,7 +425,8 @@ def cell_metrics(model: ModelConfig, params: dict[str, np.ndarray], eval_loss, t
     finite = np.isfinite(eval_loss) & np.all(np.isfinite(W.reshape(W.shape[0], -1)), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         dims = np.where(frob2 > 0, model.n_hidden / frob2, np.inf)
-    return {"eval_loss": eval_loss, "train_loss": train_loss, "finite": finite.astype(int),
+    return {"eval_loss": eval_loss, "eval_loss_se": eval_loss_se, "dataset_loss": dataset_loss,
+            "finite": finite.astype(int),
             "frobenius2": frob2, "dims_per_feature": dims,
             "n_represented": (norms > REPRESENTED_NORM).sum(axis=-1)}
 
@@ -453,7 +479,7 @@ def run_sweep(cfg: SweepConfig, *, max_chunks: int | None = None) -> SweepResult
             if finished:
                 if writer:
                     results[bp.index].append(store.read_npz(path))
-                progress.update((stop - start) * cfg.train.steps, "(resumed)")
+                progress.update((stop - start) * cfg.train.steps, "(resumed)", timed=False)
                 continue
             if max_chunks is not None and new_chunks >= max_chunks:
                 return SweepResult(rdir, trained, time.perf_counter() - t0, [])
@@ -482,7 +508,7 @@ def _finalize(cfg, rdir, buckets, plan, results, wall, trained) -> list[str]:
             hist["loss"] = cat["loss_T"].reshape(shape + cat["loss_T"].shape[1:])
             store.write_npz(rdir / f"history-b{bp.index}.npz", {"steps_T": plan.steps_T, **hist, **axis_arrays})
         flat_params = {k[2:]: v for k, v in cat.items() if k.startswith("p:")}
-        cols = cell_metrics(bp.model, flat_params, cat["eval_loss"], cat["train_loss"])
+        cols = cell_metrics(bp.model, flat_params, cat["eval_loss"], cat["eval_loss_se"], cat["dataset_loss"])
         grid_values = list(itertools.product(*bp.axes.values()))
         for c in range(bp.n_cells):
             row = {"bucket": bp.index, "kind": bp.model.kind, "n_features": bp.model.n_features,
@@ -518,6 +544,32 @@ def versions() -> dict[str, str]:
     return {"toymodels": toymodels.__version__, "jax": jax.__version__, "jaxlib": jax.lib.__version__
             if hasattr(jax.lib, "__version__") else "", "numpy": np.__version__, "optax": optax.__version__,
             "flax": flax.__version__, "python": platform.python_version()}
+
+
+def eval_example_losses(run: store.Run, bucket: int, cells) -> np.ndarray:
+    """Per-example losses ℓ_KxN of the final weights of ``cells`` on their shared evaluation sample.
+
+    The sample is regenerated exactly as training scored it (toymodels.train.eval_key), so the
+    mean of row k is the cell's stored ``eval_loss`` up to float rounding, and two cells with the
+    same densities have rows on the same N examples (pair them with
+    toymodels.selection.paired_difference).
+
+    Args:
+      run: a finished sweep (toymodels.store.Run).
+      bucket: index into run.buckets.
+      cells: grid indices, one tuple per cell (same order as the bucket's axes, seed last).
+    """
+    from toymodels.train import eval_example_losses as one_model
+
+    bk = run.buckets[bucket]
+    bp = plan_bucket(run.config, bk.index, ModelConfig(**bk.model))
+    flat = np.array([np.ravel_multi_index(tuple(c), bp.grid_shape) for c in cells], np.int64)
+    idx = tuple(np.array(c) for c in zip(*[tuple(c) for c in cells]))
+    params = {k: jnp.asarray(v[idx]) for k, v in bk.params.items() if not k.startswith("axis_")}
+    hp = CellHyper(cell_keys(bp.seeds_C[flat], bp.tags_C[flat]), jnp.asarray(bp.density_CxF[flat]),
+                   jnp.asarray(bp.importance_CxF[flat]))
+    spec = RunSpec(bp.model, run.config.data, run.config.train)
+    return np.asarray(jax.jit(jax.vmap(lambda p, h: one_model(spec, p, h)))(params, hp))
 
 
 def train_cell(cfg: SweepConfig, seed: int, **values: float) -> dict[str, np.ndarray]:

@@ -2,16 +2,21 @@
 
 The unit of compiled work is :func:`make_chunk_fns`' ``advance``: for a chunk of I models (a
 vmapped axis) it runs a fixed number K of step *intervals* ``[lo_k, hi_k)`` as a ``lax.scan`` over
-intervals whose body is a ``lax.fori_loop`` over steps. The scan emits each model's parameters and
-mean training loss at the end of every interval, so weight snapshots at log-spaced steps are
-recorded inside the compiled loop. The host calls ``advance`` a few dozen times per chunk (to draw
-a progress bar), never once per step; the interval bounds are traced values, so every call reuses
+intervals whose body is a ``lax.fori_loop`` over steps. The scan emits each model's parameters at
+the end of every interval and, at the logged steps, their exact loss on the first batch of the
+shared evaluation sample, so weight snapshots at log-spaced steps (and step 0, an empty first
+interval) are recorded inside the compiled loop. The host calls ``advance`` a few dozen times per
+chunk (to draw a progress bar), never once per step; the interval bounds are traced values, so every call reuses
 one compilation, and changing grid values (densities, importances, seeds) never recompiles.
 On a CPU the model axis is walked in cache-sized blocks (vmap inside, lax.map outside; see
 :func:`map_models`); with several devices it is split over them by ``jax.shard_map``.
 
 Per-step randomness is ``fold_in(data_key, step)``: a model's trajectory does not depend on how
 the steps are split into intervals, how many models share the chunk, or on resuming.
+
+Evaluation uses common random numbers: the evaluation sample is drawn from :func:`eval_key`, a
+function of TrainConfig.eval_seed and the cell's feature densities only, so all seeds and all
+cells with the same data distribution are scored on the same examples (paired comparisons).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from toymodels import data as data_lib
 from toymodels import models
 from toymodels.config import DataConfig, ModelConfig, TrainConfig
 
-EVAL_FOLD = 0x7FFFFFFF  # fold_in tag of the evaluation stream (no training step reaches it)
+EVAL_FOLD = 0x7FFFFFFF  # fold_in tag of the evaluation stream (keeps it apart from key(eval_seed)'s other uses)
 
 
 class CellHyper(NamedTuple):
@@ -119,40 +124,95 @@ def train_step(spec: RunSpec, state: TrainState, hp: CellHyper, step) -> tuple[T
     return TrainState(params, opt_state, state.dataset_TxF), loss
 
 
-def advance(spec: RunSpec, state: TrainState, hp: CellHyper, lo_K: jax.Array, hi_K: jax.Array):
+def advance(spec: RunSpec, state: TrainState, hp: CellHyper, lo_K: jax.Array, hi_K: jax.Array,
+            log_K: jax.Array):
     """Run steps [lo_k, hi_k) for k = 0..K-1 in order (empty intervals allowed).
 
-    Returns (state, params at the end of each interval [K, ...], mean batch loss of each interval
-    [K], NaN where the interval is empty)."""
+    Returns (state, params at the end of each interval [K, ...], loss [K]): where log_k is True
+    the exact loss of those params on the first evaluation batch (:func:`log_loss`), else NaN.
+    log_K is one flag per interval for all models (not vmapped), so the skipped evaluations cost
+    nothing; with TrainConfig.n_snapshots = 0 none is compiled."""
 
-    def interval(state, lo_hi):
-        lo, hi = lo_hi
+    def interval(state, lo_hi_log):
+        lo, hi, log = lo_hi_log
+        state = jax.lax.fori_loop(lo, hi, lambda step, st: train_step(spec, st, hp, step)[0], state)
+        if spec.train.n_snapshots > 0:
+            loss = jax.lax.cond(log, lambda p: log_loss(spec, p, hp), lambda p: jnp.float32(jnp.nan),
+                                state.params)
+        else:
+            loss = jnp.float32(jnp.nan)
+        return state, (state.params, loss)
 
-        def body(step, carry):
-            state, total = carry
-            state, loss = train_step(spec, state, hp, step)
-            return state, total + loss
-
-        state, total = jax.lax.fori_loop(lo, hi, body, (state, jnp.float32(0.0)))
-        mean_loss = jnp.where(hi > lo, total / jnp.maximum(hi - lo, 1), jnp.nan)
-        return state, (state.params, mean_loss)
-
-    state, (snaps, losses_K) = jax.lax.scan(interval, state, (lo_K, hi_K))
+    state, (snaps, losses_K) = jax.lax.scan(interval, state, (lo_K, hi_K, log_K))
     return state, snaps, losses_K
 
 
-def evaluate(spec: RunSpec, params: models.Params, hp: CellHyper) -> jax.Array:
-    """Mean loss over TrainConfig.eval_samples fresh samples (a test set), in batches."""
-    _, data_key, _ = _split_cell_key(hp.key)
-    eval_key = jax.random.fold_in(data_key, EVAL_FOLD)
-    batch = min(spec.train.batch_size, spec.train.eval_samples)
-    n_batches = max(spec.train.eval_samples // batch, 1)
+def eval_key(spec: RunSpec, density_F: jax.Array) -> jax.Array:
+    """Key of the shared evaluation sample: fold_in of every feature density's float32 bits into
+    key(eval_seed). It depends on the data distribution only (the densities; the correlation
+    structure, signs and normalisation are static config, the same for the whole sweep), never on
+    the model seed, importance or grid position."""
+    bits_F = jax.lax.bitcast_convert_type(density_F.astype(jnp.float32), jnp.uint32)
+    key = jax.random.fold_in(jax.random.key(spec.train.eval_seed), EVAL_FOLD)
+    return jax.lax.fori_loop(0, bits_F.shape[-1], lambda i, k: jax.random.fold_in(k, bits_F[i]), key)
 
-    def body(i, total):
-        x_BxF = _sample(spec, jax.random.fold_in(eval_key, i), hp.density_F, batch)
-        return total + models.training_loss(spec.model.kind, params, x_BxF, hp.importance_F)
 
-    return jax.lax.fori_loop(0, n_batches, body, jnp.float32(0.0)) / n_batches
+def eval_batching(cfg: TrainConfig) -> tuple[int, int]:
+    """(examples per evaluation batch, number of batches): the sample holds their product,
+    eval_samples rounded down to whole batches of min(batch_size, eval_samples)."""
+    batch = min(cfg.batch_size, cfg.eval_samples)
+    return batch, max(cfg.eval_samples // batch, 1)
+
+
+def eval_batch(spec: RunSpec, density_F: jax.Array, i) -> jax.Array:
+    """Batch i of the shared evaluation sample, x_BxF."""
+    batch, _ = eval_batching(spec.train)
+    return _sample(spec, jax.random.fold_in(eval_key(spec, density_F), i), density_F, batch)
+
+
+def example_losses(kind: str, params: models.Params, x_BxF: jax.Array, importance_F: jax.Array) -> jax.Array:
+    """Per-example loss ℓ_b = mean_i I_i (y_bi − y'_bi)²; its mean over b is models.loss."""
+    err_BxF = models.target(kind, x_BxF) - models.forward(kind, params, x_BxF)
+    return jnp.mean(importance_F * err_BxF**2, axis=-1)
+
+
+def log_loss(spec: RunSpec, params: models.Params, hp: CellHyper) -> jax.Array:
+    """The logged loss: exact loss of ``params`` on the first batch of the shared evaluation sample."""
+    x_BxF = eval_batch(spec, hp.density_F, 0)
+    return jnp.mean(example_losses(spec.model.kind, params, x_BxF, hp.importance_F))
+
+
+def eval_example_losses(spec: RunSpec, params: models.Params, hp: CellHyper) -> jax.Array:
+    """Per-example losses ℓ_N of ``params`` on the whole shared evaluation sample (N =
+    batch × batches of :func:`eval_batching`), for paired comparisons of models."""
+    batch, n_batches = eval_batching(spec.train)
+
+    def one(i):
+        return example_losses(spec.model.kind, params, eval_batch(spec, hp.density_F, i), hp.importance_F)
+
+    return jax.lax.map(one, jnp.arange(n_batches)).reshape(n_batches * batch)
+
+
+def evaluate(spec: RunSpec, params: models.Params, hp: CellHyper) -> tuple[jax.Array, jax.Array]:
+    """(mean, standard error) of the per-example loss over the shared evaluation sample.
+
+    SE = sd(ℓ)/√N with the sample sd (ddof 1), accumulated in batches: per-batch means and sums
+    of squared deviations combined exactly (Chan et al.), so no float32 sum of squares cancels."""
+    batch, n_batches = eval_batching(spec.train)
+
+    def body(i, acc):
+        mean_K, m2_K = acc
+        loss_B = example_losses(spec.model.kind, params, eval_batch(spec, hp.density_F, i), hp.importance_F)
+        mu = jnp.mean(loss_B)
+        return mean_K.at[i].set(mu), m2_K.at[i].set(jnp.sum((loss_B - mu) ** 2))
+
+    zeros = jnp.zeros((n_batches,), jnp.float32)
+    mean_K, m2_K = jax.lax.fori_loop(0, n_batches, body, (zeros, zeros))
+    n = n_batches * batch
+    mean = jnp.mean(mean_K)
+    m2 = jnp.sum(m2_K) + batch * jnp.sum((mean_K - mean) ** 2)
+    se = jnp.sqrt(m2 / max(n - 1, 1) / n)
+    return mean, se
 
 
 def train_loss_full(spec: RunSpec, state: TrainState, hp: CellHyper) -> jax.Array:
@@ -219,27 +279,31 @@ def _make_chunk_fns(spec: RunSpec, block: int, mesh: jax.sharding.Mesh | None):
     def init_fn(hp):
         return map_models(functools.partial(init_state, spec), block)(hp)
 
-    def adv_fn(state, hp, lo_K, hi_K):
-        return map_models(lambda s, h: advance(spec, s, h, lo_K, hi_K), block)(state, hp)
+    def adv_fn(state, hp, lo_K, hi_K, log_K):
+        return map_models(lambda s, h: advance(spec, s, h, lo_K, hi_K, log_K), block)(state, hp)
 
     def finish(state, hp):
-        return evaluate(spec, state.params, hp), train_loss_full(spec, state, hp)
+        """(eval loss, its standard error, loss on the fixed training set) of the final weights."""
+        return (*evaluate(spec, state.params, hp), train_loss_full(spec, state, hp))
 
     def fin_fn(state, hp):
         return map_models(finish, block)(state, hp)
 
     m = P("models")
     init = jax.jit(sharded(init_fn, (m,)))
-    adv = jax.jit(sharded(adv_fn, (m, m, P(), P())), donate_argnums=(0,))
+    adv = jax.jit(sharded(adv_fn, (m, m, P(), P(), P())), donate_argnums=(0,))
     fin = jax.jit(sharded(fin_fn, (m, m)))
     return init, adv, fin
 
 
 def log_spaced_steps(steps: int, n: int) -> np.ndarray:
-    """Up to n distinct log-spaced steps in [1, steps], always including 1 and steps."""
+    """The logged steps: 0 (the init) and up to n distinct log-spaced steps in [1, steps] that
+    always include ``steps`` (and 1 when n >= 2). n <= 0: just [steps], the end of training (a
+    cut point of the plan, not a logged step)."""
     if n <= 0:
         return np.array([steps], dtype=np.int64)
-    return np.unique(np.round(np.geomspace(1, steps, n)).astype(np.int64))
+    logged = np.round(np.geomspace(steps, 1, n)).astype(np.int64)  # n = 1: [steps]
+    return np.unique(np.concatenate([[0], logged]))
 
 
 class IntervalPlan(NamedTuple):
@@ -258,7 +322,8 @@ def plan_intervals(steps: int, n_snapshots: int, n_calls: int = 20) -> IntervalP
     """Cut [0, steps) at the snapshot steps and at ~n_calls even ticks; group into n_calls calls.
 
     Each call covers about steps/n_calls steps, so the host can update a progress bar between
-    calls; all calls have the same K (padding), so they share one compilation."""
+    calls; all calls have the same K (padding), so they share one compilation. Step 0 is logged
+    by an empty first interval [0, 0), whose end state is the init."""
     snaps = log_spaced_steps(steps, n_snapshots)
     ticks = np.unique(np.round(np.linspace(0, steps, n_calls + 1)[1:]).astype(np.int64))
     ends = np.unique(np.concatenate([snaps, ticks]))

@@ -19,12 +19,12 @@ def _fail(msg: str) -> int:
 
 
 def list_presets() -> int:
+    from toymodels.labels import format_preset_groups
     from toymodels.sae.studies import SAE_PRESETS
-    width = max(len(n) for n in SAE_PRESETS)
-    for name, p in SAE_PRESETS.items():
-        print(f"{name:<{width}}  {p.description}")
-        print(f"{'':<{width}}  command: {p.command}    expected runtime: {p.expected_runtime}")
-        print(f"{'':<{width}}  expected: {p.expected_outcome}")
+
+    entries = [(name, p.description, p.command, p.expected_runtime, p.expected_outcome)
+               for name, p in SAE_PRESETS.items()]
+    print(format_preset_groups([("SAEs against ground-truth features (docs/sae_recovery.md)", entries)]))
     return 0
 
 

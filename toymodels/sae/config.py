@@ -31,7 +31,7 @@ UNIT_NORM_VARIANTS = frozenset({"relu_l1", "topk", "batchtopk", "jumprelu", "gat
 
 @dataclasses.dataclass(frozen=True)
 class SAEConfig:
-    """One SAE architecture (sae_recovery.md §3). See toymodels.sae.variants for the formulas."""
+    """One SAE architecture (formulas: ``python -m pydoc toymodels.sae.variants``)."""
 
     variant: Variant = "relu_l1"
     """relu_l1 (unit-norm decoder, Sharkey 2022), relu_l1_april (decoder norm inside the penalty,

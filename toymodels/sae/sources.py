@@ -98,7 +98,7 @@ _PER_BATCH_MC_DRAWS = 2048
 
 @dataclasses.dataclass(frozen=True)
 class SourceConfig:
-    """Which ground truth the SAE is tested against; the module docstring gives every formula."""
+    """Which ground truth the SAE is tested against (every formula: ``python -m pydoc toymodels.sae.sources``)."""
 
     kind: SourceKind = "synthetic"
     """``synthetic`` (Sharkey 2022 dictionary), ``hierarchy`` (absorption/hedging toys) or
