@@ -772,7 +772,7 @@ def plot_scaling(paths: tuple[str, ...], out_dir: str) -> list[Path]:
     fixed_count = max(shapes_at, key=lambda c: (len(shapes_at[c]), c)) if shapes_at else 0
     specs = [("bench_scaling_models.png", "number of models (n=5, m=2, batch 1024)",
               lambda p: (p[0], p[1]) == (5, 2), lambda p: p[2]),
-             ("bench_scaling_n.png", f"n features (m = n/10, {fixed_count} models, batch 1024)",
+             ("bench_scaling_n.png", f"n features (m = n/10; n=5: m=2), {fixed_count} models, batch 1024",
               lambda p: p[2] == fixed_count, lambda p: p[0])]
     for fname, xlabel, keep, xof in specs:
         fig, ax = plt.subplots(figsize=(7, 4.5))
