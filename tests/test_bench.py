@@ -111,3 +111,120 @@ def test_training_loss_is_the_loss_and_has_its_gradient(kind, n, m):
     np.testing.assert_allclose(v, ref_v, rtol=1e-5)
     for name in params:
         np.testing.assert_allclose(g[name], ref_g[name], rtol=1e-4, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- bench --peers plumbing
+
+from toymodels import peer_worker  # noqa: E402
+
+
+def test_ratio_of_medians():
+    """The speed-up is median(ours) / median(theirs), so one disturbed round on either side moves it little."""
+    assert bench.ratio_of_medians([3.0, 100.0, 5.0], [1.0, 2.0, 50.0]) == pytest.approx(5.0 / 2.0)
+    assert bench.ratio_of_medians([10.0, 12.0], [2.0, 4.0]) == pytest.approx(11.0 / 3.0)
+
+
+def test_missing_peer_is_reported_and_skipped_never_faked(monkeypatch, capsys):
+    """With no peer importable, --peers says so for each peer, runs only toymodels, prints no ratio."""
+    monkeypatch.setitem(bench.PEERS, "tms-kit", {**bench.PEERS["tms-kit"], "module": "no_such_peer_module_a"})
+    monkeypatch.setitem(bench.PEERS, "occhio", {**bench.PEERS["occhio"], "module": "no_such_peer_module_b"})
+    calls = []
+
+    def fake_run_side(python, side, wl, target_s, repeats):
+        calls.append(side)
+        return {"models": wl["models"], "steps": 10, "wall_s": [0.01], "model_steps_per_s": 1000.0 * wl["models"],
+                "model_steps_per_s_runs": [1000.0 * wl["models"]]}
+
+    monkeypatch.setattr(bench, "run_side", fake_run_side)
+    info = bench.suite_peers(bench.BenchConfig(peers=True, peer_workloads=("intro-10",), peer_rounds=2,
+                                               peak_size=64, peak_min_s=0.01, repeats=1))
+    out = capsys.readouterr().out
+    assert "peer tms-kit: SKIPPED" in out and "peer occhio: SKIPPED" in out
+    assert calls == ["toymodels", "toymodels"]  # two rounds of toymodels alone
+    sides = info["workloads"]["intro-10"]["sides"]
+    assert set(sides) == {"toymodels"} and "ratio" not in sides["toymodels"]
+    assert "tms-kit: not run (not importable)" in out and "x**" not in out
+    fl = info["workloads"]["intro-10"]["floor"]
+    assert fl["floor_s"] == pytest.approx(fl["matmul_s"] + fl["sampler_s"]) and fl["sampler_s"] > 0
+    assert sides["toymodels"]["floor_fraction"] == pytest.approx(10_000.0 * fl["floor_s"])
+
+
+def test_find_peer_looks_in_other_interpreters():
+    import sys
+    assert bench.find_peer("json", ()) == (sys.executable, "this interpreter")
+    py, where = bench.find_peer("no_such_peer_module_c", ("/nonexistent/python",))
+    assert py is None and "/nonexistent/python" in where
+
+
+@pytest.mark.parametrize("name", list(bench.PEER_WORKLOADS))
+def test_peer_workloads_are_the_same_on_every_side(name):
+    """toymodels' config for a peer workload trains the same models as the peer drivers: same shape,
+    count, batch, importance, and the same density per model in the same order."""
+    from toymodels import sweep
+    wl = bench.PEER_WORKLOADS[name]
+    expect = {"intro-10": (5, 2, 10), "intro-1000": (5, 2, 1000), "intro-16000": (5, 2, 16000),
+              "geometry": (200, 20, 20)}[name]
+    assert (wl["n_features"], wl["n_hidden"], wl["models"]) == expect and wl["batch"] == 1024
+    cfg = bench.peer_workload_config({**wl, "toymodels": bench.PEERS["occhio"]["toymodels"]})
+    (bp,) = sweep.plan_buckets(cfg)
+    assert bp.n_cells == wl["models"] and (cfg.model.n_features, cfg.model.n_hidden) == expect[:2]
+    assert cfg.train.batch_size == 1024 and cfg.train.lr == 3e-4 and cfg.train.weight_decay == 0.05
+    hp = sweep._hyper(bp, slice(0, bp.n_cells), bp.n_cells)
+    np.testing.assert_allclose(np.asarray(hp.density_F)[:, 0], peer_worker.densities_of(wl), rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(hp.importance_F)[0], wl["importance_decay"] ** np.arange(expect[0]),
+                               rtol=1e-6)
+
+
+def test_tmskit_recipe_init_matches_its_xavier_sigma():
+    """tms-kit: xavier_normal_ on W[inst, m, n] has sigma^2 = 2/(m·n + inst·n); at 10 instances the matched
+    toymodels flag (init_fan_instances 25) gives the same sigma for the intro shape."""
+    from toymodels.config import ModelConfig
+    n, m, inst = 5, 2, 10
+    rec = bench.PEERS["tms-kit"]["toymodels"]
+    cfg = ModelConfig(kind="relu", n_features=n, n_hidden=m, init_fan_instances=rec["init_fan_instances"])
+    assert models.init_std(cfg) == pytest.approx((2.0 / (m * n + inst * n)) ** 0.5)
+
+
+def test_custom_peer_workloads_parse_and_bad_names_are_usage_errors():
+    from toymodels.cli import UsageError
+    wl = bench.peer_workload("200x20x20")
+    assert (wl["n_features"], wl["n_hidden"], wl["models"], wl["n_densities"] * wl["seeds"]) == (200, 20, 20, 20)
+    assert bench.peer_workload("5x2x7")["n_densities"] == 7
+    assert bench.peer_workload("intro-1000")["seeds"] == 100
+    with pytest.raises(UsageError):
+        bench.peer_workload("5x2")
+
+
+def test_scaling_plots_draw_from_saved_results(tmp_path):
+    """--plot reads saved --peers JSON and draws both plots (toymodels~peer sides pooled)."""
+    def info(n, m, count, ours, theirs):
+        wl = {"n_features": n, "n_hidden": m, "models": count}
+        return {"workload": wl, "floor": {"floor_model_steps_per_s": 10 * ours},
+                "sides": {"toymodels~occhio": {"median": ours}, "occhio": {"median": theirs}}}
+    res = {"machine": {"cpu": "test cpu", "cores": 2}, "date": "2026-12-08 00:00 UTC", "load_before": 1.0,
+           "load_after": 1.0, "workloads": {"a": info(5, 2, 10, 100.0, 10.0), "b": info(5, 2, 1000, 300.0, 30.0),
+                                           "c": info(20, 2, 20, 50.0, 5.0), "d": info(200, 20, 20, 5.0, 0.5)}}
+    path = tmp_path / "peers.json"
+    path.write_text(json.dumps(res))
+    pts = bench.scaling_points([res])
+    assert pts["toymodels"] == [(5, 2, 10, 100.0), (5, 2, 1000, 300.0), (20, 2, 20, 50.0), (200, 20, 20, 5.0)]
+    written = bench.plot_scaling((str(path),), str(tmp_path / "img"))
+    assert [p.name for p in written] == ["bench_scaling_models.png", "bench_scaling_n.png"]
+
+
+def test_cli_compilation_cache_setting(tmp_path, monkeypatch):
+    """The command-line entry turns JAX's persistent cache on under XDG_CACHE_HOME, and leaves it
+    alone when the user opted out or set JAX's own variable."""
+    from toymodels import cli
+    calls = []
+    monkeypatch.setattr(jax.config, "update", lambda k, v: calls.append((k, v)))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.setenv("TOYMODELS_COMPILATION_CACHE", "0")
+    assert cli.enable_compilation_cache() is None and calls == []
+    monkeypatch.setenv("TOYMODELS_COMPILATION_CACHE", "1")
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "theirs"))
+    assert cli.enable_compilation_cache() is None and calls == []
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR")
+    path = cli.enable_compilation_cache()
+    assert path == str(tmp_path / "toymodels" / "jax") and ("jax_compilation_cache_dir", path) in calls

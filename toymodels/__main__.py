@@ -1,5 +1,5 @@
 import sys
 
-from toymodels.cli import main
+from toymodels.cli import console_main
 
-sys.exit(main())
+sys.exit(console_main())

@@ -105,6 +105,29 @@ class BenchConfig:
     """Run the phase diagram in the scale suite."""
     json_out: str = ""
     """Also write every number as JSON to this path."""
+    peers: bool = False
+    """Run the peer comparison instead of a suite: toymodels beside tms-kit and occhio (when
+    importable here or under a --peer-python) on the PEER_WORKLOADS, interleaved rounds, one fresh
+    process per side and round, recipe matched; prints ratios of medians and the floor fractions."""
+    peer_python: tuple[str, ...] = ()
+    """Other interpreters to look for the peers in (e.g. a venv's bin/python with tms-kit/occhio)."""
+    peer_workloads: tuple[str, ...] = ("intro-10", "intro-1000", "intro-16000", "geometry")
+    """Workloads of --peers: names of PEER_WORKLOADS, or NxMxCOUNT (relu, n=N, m=M, COUNT models:
+    10 densities x COUNT/10 seeds when 10 divides COUNT, else COUNT densities; the scaling plots)."""
+    plot: tuple[str, ...] = ()
+    """Draw the scaling plots from these --peers JSON files (written by --json-out) instead of
+    running anything: model-steps/s vs number of models (the n=5, m=2 workloads) and vs n (the
+    workloads of one model count), toymodels and each peer on one plot each."""
+    plot_out: str = "docs/img"
+    """Folder of the --plot PNGs (bench_scaling_models.png, bench_scaling_n.png)."""
+    peer_threads: int = 0
+    """torch threads of the peers (0: torch's own default, as a user gets it)."""
+    peer_rounds: int = 3
+    """Interleaved rounds of --peers; each side's rate is the median over rounds."""
+    peer_target_s: float = 3.0
+    """Seconds each timed run of --peers aims at (steps are calibrated per side and round)."""
+    peer_repeats: int = 2
+    """Timed runs per side and round (their median is the round's rate)."""
 
 
 # ----------------------------------------------------------------------------- accounting
@@ -465,16 +488,336 @@ def phase_diagram(bc: BenchConfig) -> dict:
     return out
 
 
+# ----------------------------------------------------------------------------- floor
+
+
+def sampler_seconds_per_model_step(n_features: int, batch: int, models: int, steps: int = 20,
+                                   repeats: int = 3) -> float:
+    """Seconds to draw one model-step's batch with the trainer's sampler alone (data.sample_batch:
+    the per-step key, the B·n counter-hash uniforms, mask and value), vmapped over min(models, 256)
+    models and looped over ``steps`` steps inside one compiled call, as the trainer draws them.
+    Each batch is summed (one read) so the compiler cannot drop it."""
+    import jax
+    import jax.numpy as jnp
+
+    from toymodels import data as data_lib
+    from toymodels.config import DataConfig
+
+    k = max(1, min(models, 256))
+    cfg = DataConfig()
+    keys = jax.random.split(jax.random.key(0), k)
+    dens = jnp.broadcast_to(20.0 ** -jnp.linspace(0.0, 1.0, k)[:, None], (k, n_features))
+
+    @jax.jit
+    def draw(keys, dens):
+        def one(key, d):
+            def body(i, acc):
+                return acc + data_lib.sample_batch(jax.random.fold_in(key, i), d, cfg, batch).sum()
+            return jax.lax.fori_loop(0, steps, body, jnp.float32(0.0))
+        return jax.vmap(one)(keys, dens)
+
+    draw(keys, dens).block_until_ready()
+    walls = _timed(lambda: draw(keys, dens).block_until_ready(), repeats)
+    return min(walls) / (k * steps)
+
+
+def floor_of(batch: int, n_features: int, n_hidden: int, models: int, peak_flops_per_s: float) -> dict:
+    """The measured floor of one model-step: its matmul FLOPs (10·B·n·m) at the machine's measured
+    matmul peak plus the time its sampler alone takes to draw its B·n uniforms. A trainer that
+    did nothing but these two things would run at 1/floor model-steps/s; the bench prints each
+    rate's fraction of that (rate × floor)."""
+    mm = train_flops_per_model_step(batch, n_features, n_hidden) / peak_flops_per_s
+    samp = sampler_seconds_per_model_step(n_features, batch, models)
+    return {"matmul_s": mm, "sampler_s": samp, "floor_s": mm + samp, "floor_model_steps_per_s": 1 / (mm + samp)}
+
+
+# ----------------------------------------------------------------------------- peers
+
+PEER_WORKLOADS: dict[str, dict] = {
+    # intro: paper section 2 / the notebook's intro (n=5, m=2, I=0.9^i, densities 20**-linspace(0,1,10))
+    "intro-10": {"n_features": 5, "n_hidden": 2, "n_densities": 10, "seeds": 1, "importance_decay": 0.9},
+    "intro-1000": {"n_features": 5, "n_hidden": 2, "n_densities": 10, "seeds": 100, "importance_decay": 0.9},
+    # the phase diagram's model count (40 x 40 x 10) at the intro's shape
+    "intro-16000": {"n_features": 5, "n_hidden": 2, "n_densities": 10, "seeds": 1600, "importance_decay": 0.9},
+    # the notebook's feature-geometry workload (paper section 4): n=200, m=20, 20 densities, I = 1
+    "geometry": {"n_features": 200, "n_hidden": 20, "n_densities": 20, "seeds": 1, "importance_decay": 1.0},
+}
+for _name, _wl in PEER_WORKLOADS.items():
+    _wl.update(name=_name, batch=1024, models=_wl["n_densities"] * _wl["seeds"],
+               calib_steps=max(2, min(20, 20_000 // (_wl["n_densities"] * _wl["seeds"]))))
+
+PEERS: dict[str, dict] = {
+    "tms-kit": {
+        "module": "tms_kit", "package": "tms-kit",
+        # AdamW with decay 0 is Adam; fan 25 gives tms-kit's xavier_normal_ sigma of a 10-instance Model
+        "toymodels": {"lr": 1e-3, "weight_decay": 0.0, "init": "notebook", "init_fan_instances": 25},
+        "matching": "optimiser: tms-kit's Adam(lr 1e-3) = toymodels AdamW lr 1e-3, weight decay 0; init: "
+                    "tms-kit xavier_normal_ on [inst, m, n] (sigma depends on the instance count) ~ toymodels "
+                    "notebook init with init_fan_instances 25 (equal at 10 instances); loss: both the mean over "
+                    "batch and features of I(x-x')^2 per model (tms-kit sums the models' losses: same "
+                    "gradients); data: an independent batch per model and step on both sides (tms-kit: two "
+                    "torch.rand draws per element; toymodels: one counter-hash draw).",
+    },
+    "occhio": {
+        "module": "occhio", "package": "occhio",
+        "toymodels": {"lr": 3e-4, "weight_decay": 0.05, "init": "xavier", "init_fan_instances": 20},
+        "matching": "optimiser: occhio's AdamW(lr 3e-4, decay 0.05, bias decayed too) = toymodels AdamW lr 3e-4, "
+                    "weight decay 0.05; init: occhio unit-norm columns ~ toymodels xavier (sigma sqrt(2/(n+m))); "
+                    "loss: occhio sums over features and averages over models (a constant gradient scale, "
+                    "which Adam all but ignores) vs toymodels' mean over features per model; data: occhio's "
+                    "sample cache draws ONE batch per density and step, shared by that density's seeds, while "
+                    "toymodels draws an independent batch per model (more work on our side).",
+    },
+}
+
+
+def peer_workload(name: str) -> dict:
+    """A PEER_WORKLOADS entry, or the relu workload NxMxCOUNT (importance 0.9^i when n <= 20, else
+    uniform; 10 densities x COUNT/10 seeds when 10 divides COUNT, else COUNT densities x 1 seed)."""
+    if name in PEER_WORKLOADS:
+        return dict(PEER_WORKLOADS[name])
+    try:
+        n, m, count = (int(v) for v in name.lower().split("x"))
+    except ValueError:
+        n = m = count = 0
+    if min(n, m, count) < 1:
+        from toymodels.cli import UsageError
+        raise UsageError(f"unknown peer workload {name!r}: use one of {list(PEER_WORKLOADS)} or NxMxCOUNT")
+    k = 10 if count % 10 == 0 else count
+    return {"name": name, "n_features": n, "n_hidden": m, "n_densities": k, "seeds": count // k,
+            "importance_decay": 0.9 if n <= 20 else 1.0, "batch": 1024, "models": count,
+            "calib_steps": max(2, min(20, 20_000 // count))}
+
+
+def toymodels_version() -> str:
+    try:
+        from importlib.metadata import version
+        return version("toymodels")
+    except Exception:  # noqa: BLE001 - a source checkout without metadata
+        return "source"
+
+
+def peer_workload_config(wl: dict):
+    """The SweepConfig of a PEER_WORKLOADS entry for toymodels, with a peer's recipe flags
+    (wl["toymodels"]: lr, weight_decay, init, init_fan_instances) when given."""
+    from toymodels.config import DataConfig, GridConfig, ModelConfig, SweepConfig, TrainConfig
+
+    k, rec = wl["n_densities"], wl.get("toymodels", {})
+    densities = tuple(float(v) for v in 20.0 ** -np.linspace(0.0, 1.0, k))
+    return SweepConfig(
+        name=f"bench-peers-{wl['name']}",
+        model=ModelConfig(kind="relu", n_features=wl["n_features"], n_hidden=wl["n_hidden"],
+                          init=rec.get("init", "notebook"), init_fan_instances=rec.get("init_fan_instances", 20)),
+        data=DataConfig(importance_decay=wl["importance_decay"]),
+        train=TrainConfig(steps=wl["calib_steps"], batch_size=wl["batch"], n_snapshots=0,
+                          lr=rec.get("lr", 1e-3), weight_decay=rec.get("weight_decay", 0.01)),
+        grid=GridConfig(density=densities, n_seeds=wl["seeds"]), progress=False)
+
+
+def find_peer(module: str, peer_pythons: tuple[str, ...] = ()) -> tuple[str | None, str]:
+    """The interpreter that can import ``module``: this one, else the first of ``peer_pythons``.
+    Returns (path or None, what was tried)."""
+    if importlib.util.find_spec(module) is not None:
+        return sys.executable, "this interpreter"
+    tried = ["this interpreter"]
+    for py in peer_pythons:
+        try:
+            ok = subprocess.run([py, "-c", f"import {module}"], capture_output=True, timeout=300).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if ok:
+            return py, py
+        tried.append(py)
+    return None, "not importable in " + ", ".join(tried)
+
+
+def run_side(python: str, side: str, wl: dict, target_s: float, repeats: int) -> dict:
+    """One fresh process: peer_worker.py SIDE WORKLOAD ... under ``python``; returns its JSON line
+    with model_steps_per_s (models × steps / wall of each timed run, and their median)."""
+    worker = Path(__file__).with_name("peer_worker.py")
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[1])
+    if side == "toymodels":  # this checkout, whatever the venv's install points at
+        env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
+    cmd = [python, str(worker), side, json.dumps(wl), str(target_s), str(repeats)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, env=env)
+    if proc.returncode != 0:
+        tail = (proc.stderr.strip().splitlines() or ["(no stderr)"])[-1]
+        raise RuntimeError(f"{side} on {wl['name']} failed (rc {proc.returncode}): {tail}")
+    out = json.loads([ln for ln in proc.stdout.splitlines() if ln.startswith("{")][-1])
+    rates = [out["models"] * out["steps"] / w for w in out["wall_s"]]
+    out["model_steps_per_s_runs"] = rates
+    out["model_steps_per_s"] = statistics.median(rates)
+    return out
+
+
+def ratio_of_medians(ours: list[float], theirs: list[float]) -> float:
+    """median(ours) / median(theirs): the speed-up, robust to one disturbed round on either side."""
+    return statistics.median(ours) / statistics.median(theirs)
+
+
+def suite_peers(bc: BenchConfig) -> dict:
+    info = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "load_before": load_average(), "config": dataclasses.asdict(bc), "peers": {}, "workloads": {}}
+    print(_header("toymodels beside its peers (training loop only, interleaved rounds)", info))
+    workloads = {w: peer_workload(w) for w in bc.peer_workloads}
+    available = {}
+    for name, peer in PEERS.items():
+        py, where = find_peer(peer["module"], bc.peer_python)
+        info["peers"][name] = {"python": py, "found": where if py else None}
+        if py is None:
+            print(f"peer {name}: SKIPPED, {where} (pip install {peer['package']}, or the peers extra; "
+                  f"or --peer-python PATH)")
+        else:
+            available[name] = py
+            print(f"peer {name}: {where}")
+    print(f"{bc.peer_rounds} rounds; in each, for each workload: toymodels matched to a peer, then the peer, "
+          f"each a fresh process; {bc.peer_repeats} timed runs of ~{bc.peer_target_s:g} s per process after "
+          f"warm-up and calibration (excluded); rate = median over rounds of each process's median", flush=True)
+    peak = matmul_peak(bc.peak_size, None, bc.peak_min_s, bc.repeats)
+    sides = [("toymodels", None)] if not available else []
+    for name in available:
+        sides += [(f"toymodels~{name}", name), (name, name)]
+    runs: dict[tuple[str, str], list[dict]] = {}
+    for rnd in range(bc.peer_rounds):
+        for wname in bc.peer_workloads:
+            for side, peer in sides:
+                wl = dict(workloads[wname])
+                if bc.peer_threads:
+                    wl["torch_threads"] = bc.peer_threads
+                if side.startswith("toymodels"):
+                    if peer is not None:
+                        wl["toymodels"] = PEERS[peer]["toymodels"]
+                    r = run_side(sys.executable, "toymodels", wl, bc.peer_target_s, bc.peer_repeats)
+                else:
+                    r = run_side(available[side], side, wl, bc.peer_target_s, bc.peer_repeats)
+                r["load"] = load_average()
+                runs.setdefault((wname, side), []).append(r)
+                print(f"  round {rnd + 1} {wname:12s} {side:18s} {r['model_steps_per_s']:>12,.0f} model-steps/s "
+                      f"({r['steps']} steps, load {r['load']})", file=sys.stderr, flush=True)
+    peak = _max_peak(peak, matmul_peak(bc.peak_size, None, bc.peak_min_s, bc.repeats))
+    info["peak"] = peak
+    rows = []
+    for wname in bc.peer_workloads:
+        wl = workloads[wname]
+        fl = floor_of(wl["batch"], wl["n_features"], wl["n_hidden"], wl["models"], peak["peak_flops_per_s"])
+        w = {"workload": wl, "floor": fl, "sides": {}}
+        for side, peer in sides:
+            rates = [r["model_steps_per_s"] for r in runs[(wname, side)]]
+            w["sides"][side] = {"rates": rates, "median": statistics.median(rates), "runs": runs[(wname, side)],
+                                "floor_fraction": statistics.median(rates) * fl["floor_s"]}
+        for name in available:
+            w["sides"][name]["ratio"] = ratio_of_medians(w["sides"][f"toymodels~{name}"]["rates"],
+                                                         w["sides"][name]["rates"])
+        info["workloads"][wname] = w
+        shape = f"n={wl['n_features']} m={wl['n_hidden']} x {wl['models']:,}"
+        for side, peer in sides:
+            s = w["sides"][side]
+            ratio = f"**{s['ratio']:.1f}x**" if "ratio" in s else ""
+            rows.append([wname, shape, side, f"{s['median']:,.0f} [{min(s['rates']):,.0f}-{max(s['rates']):,.0f}]",
+                         f"{100 * s['floor_fraction']:.1f}%", ratio])
+    info["load_after"] = load_average()
+    print()
+    print(_table(["workload", "shape", "side", "model-steps/s, median [range over rounds]", "of floor",
+                  "toymodels / peer (ratio of medians)"], rows))
+    print("\nfloor per model-step = matmuls (10*B*n*m FLOPs) at the measured peak + the sampler alone:")
+    for wname, w in info["workloads"].items():
+        fl = w["floor"]
+        print(f"  {wname}: {1e6 * fl['matmul_s']:.2f} us matmul + {1e6 * fl['sampler_s']:.2f} us sampler = "
+              f"{1e6 * fl['floor_s']:.2f} us ({fl['floor_model_steps_per_s']:,.0f} model-steps/s)")
+    print(f"float32 matmul peak: {peak['peak_flops_per_s'] / 1e9:.1f} GFLOP/s ({peak['square_size']}^2 square)")
+    for name in PEERS:
+        if name in available:
+            print(f"recipe matched to {name}: {PEERS[name]['matching']}")
+    for name, p in info["peers"].items():
+        if p["python"] is None:
+            print(f"{name}: not run (not importable); no number is reported for it")
+    print(f"load average (1 min) after: {info['load_after']}")
+    return info
+
+
+def scaling_points(infos: list[dict]) -> dict:
+    """{side: [(n, m, models, median model-steps/s)]} from --peers results; toymodels~peer sides
+    are pooled as "toymodels" (the same trainer; its recipe flags do not change a step's work),
+    and the floor is a side of its own."""
+    out: dict[str, dict] = {}
+    for info in infos:
+        for w in info["workloads"].values():
+            wl = w["workload"]
+            key = (wl["n_features"], wl["n_hidden"], wl["models"])
+            for side, s in w["sides"].items():
+                name = "toymodels" if side.startswith("toymodels") else side
+                out.setdefault(name, {}).setdefault(key, []).append(s["median"])
+            out.setdefault("floor (matmuls at peak + sampler)", {})[key] = [w["floor"]["floor_model_steps_per_s"]]
+    return {side: sorted((k + (statistics.median(v),) for k, v in pts.items())) for side, pts in out.items()}
+
+
+def plot_scaling(paths: tuple[str, ...], out_dir: str) -> list[Path]:
+    """The two scaling plots from saved --peers results (plots compute nothing but medians)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    infos = [json.loads(Path(p).read_text()) for p in paths]
+    pts = scaling_points(infos)
+    m0 = infos[0]["machine"]
+    when = ", ".join(sorted({f"{i['date']} (load {i['load_before']}→{i['load_after']})" for i in infos}))
+    out_dir_p = Path(out_dir)
+    out_dir_p.mkdir(parents=True, exist_ok=True)
+    written = []
+    shapes_at: dict[int, set] = {}
+    for rows in pts.values():
+        for p in rows:
+            shapes_at.setdefault(p[2], set()).add(p[0])
+    fixed_count = max(shapes_at, key=lambda c: (len(shapes_at[c]), c)) if shapes_at else 0
+    specs = [("bench_scaling_models.png", "number of models (n=5, m=2, batch 1024)",
+              lambda p: (p[0], p[1]) == (5, 2), lambda p: p[2]),
+             ("bench_scaling_n.png", f"n features (m = n/10; n=5: m=2), {fixed_count} models, batch 1024",
+              lambda p: p[2] == fixed_count, lambda p: p[0])]
+    for fname, xlabel, keep, xof in specs:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        drawn = False
+        for side, rows in pts.items():
+            sel = sorted((xof(p), p[3]) for p in rows if keep(p))
+            if len({x for x, _ in sel}) < 2:
+                continue
+            style = {"linestyle": ":", "color": "grey"} if side.startswith("floor") else {"marker": "o"}
+            ax.plot([x for x, _ in sel], [y for _, y in sel], label=side, **style)
+            drawn = True
+        if not drawn:
+            plt.close(fig)
+            continue
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("model-steps/s (median over rounds)")
+        ax.set_title(f"{m0['cpu']}, {m0['cores']} cores\n{when}", fontsize=9)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+        fig.tight_layout()
+        path = out_dir_p / fname
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+        print(f"wrote {path}")
+    return written
+
+
 def main(argv: list[str]) -> int:
     import tyro
 
     bc = tyro.cli(BenchConfig, args=argv, prog="toymodels bench", description=__doc__.split("\n\n")[0])
     for name in ("steps", "repeats", "n_features", "n_hidden", "n_models", "batch_size", "torch_steps",
-                 "peak_size", "scale_min_steps", "scale_max_steps"):
+                 "peak_size", "scale_min_steps", "scale_max_steps", "peer_rounds", "peer_repeats"):
         if getattr(bc, name) < 1:
             from toymodels.cli import UsageError
             raise UsageError(f"--{name.replace('_', '-')}={getattr(bc, name)} is invalid: must be >= 1")
-    if bc.suite == "phase":
+    if bc.plot:
+        plot_scaling(bc.plot, bc.plot_out)
+        return 0
+    if bc.peers:
+        info = suite_peers(bc)
+    elif bc.suite == "phase":
         info = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 "load_before": load_average()}
         print(_header("phase diagram end to end", info))
