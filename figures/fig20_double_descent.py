@@ -163,11 +163,19 @@ def draw(ctx: FigureContext) -> FigureOutput:
                         f"first T with test loss < 0.99: {gen_T}"))
     rec_NxS = np.stack([d["train_recomputed_S"] for d in rows])
     log_NxS = np.stack([d["train_S"] for d in rows])
-    err = float(np.max(np.abs(rec_NxS - log_NxS) / np.maximum(log_NxS, 1e-12)))
+    # float32: each output's residual carries a rounding error up to eps·|y| (|y| ≤ 1), so a loss
+    # (a mean over features of squared residuals) is only defined to ~eps² in absolute terms; a
+    # memorised training set (loss ~1e-13) cannot agree to 1e-4 relative.
+    eps2 = float(np.finfo(np.float32).eps) ** 2
+    run_n_features = ctx.runs[0].buckets[0].model["n_features"]
+    excess_NxS = np.abs(rec_NxS - log_NxS) - (1e-4 * np.abs(log_NxS) + eps2 * run_n_features)
+    worst = np.unravel_index(int(np.argmax(excess_NxS)), excess_NxS.shape)
     claims.append(claim("the regenerated training sets are the ones trained on: final full-batch loss recomputed "
                         "from them = the stored dataset_loss (loss of the final weights on the training set) "
-                        "to float32 rounding (relative 1e-4)", err, err <= 1e-4,
-                        f"max |recomputed − stored| / stored = {err:.2g}"))
+                        "to float32 rounding (|Δ| ≤ 1e-4·loss + n·eps²)", float(excess_NxS.max()),
+                        bool(np.all(excess_NxS <= 0)),
+                        f"worst |Δ| = {abs(rec_NxS - log_NxS)[worst]:.2g} at stored loss {log_NxS[worst]:.2g} "
+                        f"(bound {1e-4 * abs(log_NxS[worst]) + eps2 * run_n_features:.2g})"))
     data = {"T_N": T_N, "test_N": test_N, "test_sem_N": sem_N, "train_N": train_N,
             "test_NxS": np.stack([d["test_S"] for d in rows]), "train_NxS": np.stack([d["train_S"] for d in rows]),
             "train_recomputed_NxS": np.stack([d["train_recomputed_S"] for d in rows]),
@@ -187,7 +195,7 @@ SOURCES = (
     'Henighan et al. 2023 (spec 5.1): "a test-loss bump (double descent)" in the middle regime; 2 standard errors over the dataset seeds is the noise basis',
     'Henighan et al. 2023 (spec 5.1): "‖W‖_F and ‖b‖ peak around T ≈ 30, then fall and plateau"',
     "Jermyn's comment on Henighan et al. (spec 5.1): generalisation sits where T(1−S) ≈ 10; a factor 3 is a convention fixed before the runs",
-    'a plumbing identity (no paper claim): the regenerated training sets are the ones the run trained on; a relative 1e-4 covers float32 rounding',
+    'a plumbing identity (no paper claim): the regenerated training sets are the ones the run trained on; 1e-4 relative plus n·eps² absolute (float32 rounding of n squared residuals of outputs ≤ 1) covers float32 rounding',
 )
 
 
