@@ -2,6 +2,7 @@
 drew them, so that a test can tell when a picture is stale.
 
     python docs/make_images.py            # trains what is missing (results/), redraws, copies
+    python docs/make_images.py explore.png   # only the pictures named
     python docs/make_images.py --check    # exit 1 and name every stale picture
 
 A picture is stale when the code that draws it (the functions listed in IMAGES) or the preset it
@@ -37,14 +38,28 @@ IMAGES = {
             "toymodels.labels.density_label",
         ],
     },
+    # A screenshot of the explore page in headless Chromium (Debian package chromium), the
+    # sparsest density selected: `toymodels sweep intro`, then the command below.
+    "explore.png": {
+        "command": "toymodels explore results/intro-<hash>",
+        "preset": "intro",
+        "screenshot": {"fragment": "#cell=9", "window": "1400,860"},
+        "drawn_by": [
+            "toymodels.explore.bucket_data", "toymodels.explore.page_data", "toymodels.explore.render",
+            "toymodels._explore_page", "toymodels.report._structure_text", "toymodels.labels.run_label",
+        ],
+    },
 }
 
 
 def _resolve(dotted: str):
     import importlib
 
-    module, _, name = dotted.rpartition(".")
-    return getattr(importlib.import_module(module), name)
+    try:
+        return importlib.import_module(dotted)  # a whole module
+    except ImportError:
+        module, _, name = dotted.rpartition(".")
+        return getattr(importlib.import_module(module), name)
 
 
 def fingerprint(image: str) -> str:
@@ -74,8 +89,20 @@ def make(image: str) -> None:
     from toymodels import store
 
     spec = IMAGES[image]
-    subprocess.run([sys.executable, "-m", "toymodels", *spec["command"].split()[1:]], check=True)
     rdir = store.run_dir(all_presets()[spec["preset"]].config)
+    if "screenshot" in spec:  # train the preset (if missing), write the page, photograph it
+        subprocess.run([sys.executable, "-m", "toymodels", "sweep", spec["preset"]], check=True)
+        page = Path(rdir) / "explore.html"
+        subprocess.run([sys.executable, "-m", "toymodels", "explore", str(rdir), "--out", str(page)], check=True)
+        import tempfile
+        with tempfile.TemporaryDirectory() as user_dir:
+            subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                            "--no-first-run", f"--user-data-dir={user_dir}", f"--window-size={spec['screenshot']['window']}",
+                            f"--screenshot={DOCS / image}", page.resolve().as_uri() + spec["screenshot"]["fragment"]],
+                           check=True, capture_output=True)
+        return
+    subprocess.run([sys.executable, "-m", "toymodels", *spec["command"].split()[1:]], check=True)
     shutil.copyfile(Path(rdir) / image, DOCS / image)
 
 
@@ -86,7 +113,11 @@ def main(argv: list[str]) -> int:
             print(f"docs/{img} is stale: run `python docs/make_images.py`", file=sys.stderr)
         return 1 if bad else 0
     record = json.loads(RECORD.read_text()) if RECORD.exists() else {}
-    for img in IMAGES:
+    unknown = [a for a in argv if a not in IMAGES]
+    if unknown:
+        print(f"unknown picture {unknown[0]}; choose from: {', '.join(IMAGES)}", file=sys.stderr)
+        return 2
+    for img in argv or list(IMAGES):
         make(img)
         record[img] = {"command": IMAGES[img]["command"], "fingerprint": fingerprint(img)}
         print(f"wrote docs/{img}")

@@ -20,6 +20,13 @@ from toymodels.data import importance_profile
 from toymodels.selection import best_of_seeds
 
 
+# Features with ‖W_i‖ > 0.5 in our numpy reference runs of the notebook recipe (paper_spec 3.2, [R],
+# two seeds; a range where the seeds differ). The paper shows these counts only as a picture.
+R_COUNTS = {1.0: (5, 5), 0.3: (7, 7), 0.1: (9, 9), 0.03: (10, 11), 0.01: (11, 12), 0.003: (13, 13), 0.001: (13, 13)}
+LOOSE = ("the closed form is exact; the tolerance is a convention fixed before the runs (10% of a unit entry), "
+         "not taken from the paper")
+
+
 def best_weights(bucket):
     loss = bucket.metrics["eval_loss"]
     return best_of_seeds(bucket.params["W_HxF"], loss), best_of_seeds(bucket.params["b_F"], loss)
@@ -85,25 +92,40 @@ def draw(ctx: FigureContext) -> FigureOutput:
         k = int(np.argmin(np.abs(np.log(density / target))))
         return int(n_rep[k]) if np.isclose(density[k], target, rtol=0.05) else -1
 
-    expected = {1.0: (5, 5), 0.3: (6, 8), 0.1: (8, 10), 0.03: (10, 13), 0.01: (10, 13), 0.003: (10, 13),
-                0.001: (10, 13)}
-    counts = {str(t): count_at(t) for t in expected}
-    counts_ok = all(lo <= counts[str(t)] <= hi for t, (lo, hi) in expected.items())
+    counts = {str(t): count_at(t) for t in R_COUNTS}
+    tol = {t: (0 if t == 1.0 else 1) for t in R_COUNTS}  # dense: the exact linear optimum; else [R]'s seed spread
+    counts_ok = all(lo - tol[t] <= counts[str(t)] <= hi + tol[t] for t, (lo, hi) in R_COUNTS.items())
     claims = [
         claim_between("linear: WᵀW is the identity on the top m=5 features and 0 elsewhere at every density "
-                      "(max |WᵀW − P_top5| ≤ 0.1)", lin_dev, 0.0, 0.1),
+                      "(max |WᵀW − P_top5| ≤ 0.1)", lin_dev, 0.0, 0.1,
+                      source="closed form (spec §4.1): the linear model's optimum is the projector on the top-m "
+                             "features; paper §2: the linear model \"always learns the top m features\". " + LOOSE),
         claim_between("linear: b = 0 on the kept features and E[x_i] = (1−S)/2 on the rest (max |Δb| ≤ 0.05)",
-                      lin_b_dev, 0.0, 0.05),
-        claim_between("ReLU at 1−S = 1 matches the linear model (max |ΔWᵀW| ≤ 0.1)", relu_vs_lin, 0.0, 0.1),
-        claim("ReLU: features with ‖W_i‖ > 0.5 grow 5 → ~7 (6–8) → ~9 (8–10) → 10–13 at "
-              "1−S = 1, .3, .1, ≤ .03", counts, counts_ok),
+                      lin_b_dev, 0.0, 0.05,
+                      source="closed form (spec §4.1): b_i = 0 on the kept features, E[x_i] = p/2 on the rest; the "
+                             "tolerance is a convention fixed before the runs (10% of the dense b = 0.5)"),
+        claim_between("ReLU at 1−S = 1 matches the linear model (max |ΔWᵀW| ≤ 0.1)", relu_vs_lin, 0.0, 0.1,
+                      source="paper §2 (spec 3.2): \"The ReLU model at 1−S=1.0 matches the linear model\". " + LOOSE),
+        claim("ReLU: features with ‖W_i‖ > 0.5 per density within 1 of the reference runs' counts (exactly 5 "
+              "when dense): 1: 5, .3: 6–8, .1: 8–10, .03: 9–12, .01: 10–13, .003: 12–14, .001: 12–14", counts,
+              counts_ok,
+              source="spec 3.2 [R] (our numpy reference runs of the notebook recipe, two seeds): 5, 7, 9, 10–11, "
+                     "11–12, 13, 13 at 1−S = 1 … .001; the paper shows the counts only as a picture (§2: the ReLU "
+                     "model \"packs more features as sparsity grows\"). Tolerance ±1 = the largest seed-to-seed "
+                     "difference in [R]; dense: exactly m = 5, the linear optimum (spec §4.1)"),
         claim(f"superposition starts among mid-importance features: at {labels.density_label(density[i03])} the top 3 "
               "are dedicated, the non-dedicated represented features have index ≥ 3, ≥ 1 antipodal pair",
               {"top3_dedicated": top3_dedicated, "superposed_features": sup_idx.tolist(),
                "antipodal_features_ge3": n_antipodal_mid},
-              top3_dedicated and bool(sup_idx.size) and bool(np.all(sup_idx >= 3)) and n_antipodal_mid >= 2),
+              top3_dedicated and bool(sup_idx.size) and bool(np.all(sup_idx >= 3)) and n_antipodal_mid >= 2,
+              source="paper §2 (spec 3.2): superposition \"starts with the less important features\" and \"first "
+                     "appears as antipodal pairs\"; spec 3.2 [R] at 1−S = 0.3: features 3–6 superposed, top 3 "
+                     "still dedicated"),
         claim_between("negative biases at 1−S ≤ 0.01: median b over represented features < 0 at each such density",
-                      med_b[sparse], -np.inf, -1e-9, fmt=".3f"),
+                      med_b[sparse], -np.inf, -1e-9, fmt=".3f",
+                      source="paper §2 (spec 3.2): at high sparsity \"every feature is in superposition, with positive "
+                             "interference and negative biases\"; 'high sparsity' = 1−S ≤ 0.01 from spec 3.2 [R] "
+                             "(negative biases from 1−S = 0.01 on)"),
     ]
     data = {"density": density, "n_represented_relu": n_rep, "linear_max_dev_from_projector": lin_dev,
             "linear_max_bias_dev": lin_b_dev, "relu_median_bias_represented": med_b,

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from figures.core import Figure, FigureContext, FigureOutput, claim, claim_between
+from experiments.phase import PHASE_N2M1, PHASE_N3M2
+from figures.core import Figure, FigureContext, FigureOutput, claim, claim_between, nearest_log_index, with_sources
+from figures.exact import exact_grid
+from figures.fig06_phase_n3m2 import CONFIG_COLORS
 from toymodels import analysis, plotting
-from toymodels.analysis.phases import CONFIG_NAMES
+from toymodels.analysis.phases import CONFIG_NAMES, CONFIG_NAMES_EMPIRICAL
 
 N2_COLORS = plotting.DEFAULT_PHASE_COLORS
 N3_COLORS = ("#d9d9d9", "#4c72b0", "#55a868", "#dd8452")
@@ -93,8 +96,42 @@ def draw(ctx: FigureContext) -> FigureOutput:
                       f"partner change (h_last → h_first) is at r = 1 (|r − 1| ≤ {TOL:g})",
                       np.abs(np.concatenate([r3_change, r3_low]) - 1).max(), 0, TOL, fmt=".2e"),
     ]
+    # Each Wattenberg claim checks a closed form of docs/paper_spec.md §4.2 (Wattenberg's exact-toy
+    # notebook [W], boundaries derived from his loss formulas); the tolerances are the precision of
+    # the bisection and of the grid, not a fit.
+    wattenberg = "closed form: docs/paper_spec.md §4.2 (Wattenberg [W]); tolerance = bisection/grid precision"
+    claims = with_sources(claims, [wattenberg] * len(claims))
 
-    fig, axes = plotting.make_figure(1, 3, figsize=(15, 4.6))
+    # --- the EXACT theory (toymodels.theory, cached by figures/exact.py) on figure 4's and 6's grids
+    g2, g3 = PHASE_N2M1.grid, PHASE_N3M2.grid
+    p2, r2 = np.asarray(g2.density), np.asarray(g2.relative_importance)
+    p3g, r3g = np.asarray(g3.density), np.asarray(g3.relative_importance)
+    ex2 = exact_grid(2, 1, p2, r2, tiny=ctx.tiny)
+    ex3 = exact_grid(3, 2, p3g, r3g, tiny=ctx.tiny)
+    ex2nb = exact_grid(2, 1, p2, r2, tiny=ctx.tiny, bias=False)
+    i_dense, i_r1 = int(np.argmax(p2)), nearest_log_index(r2, 1.0)
+    confused_nb = int(ex2nb["global_PxR"][i_dense, i_r1])
+    confused_b = int(ex2["global_PxR"][i_dense, i_r1])
+    confused_cells_nb = int((ex2nb["global_PxR"] == analysis.PHASE_CONFUSED).sum())
+    two_minima_nb = int((ex2nb["n_minima_PxR"] >= 2).sum())
+    n2_names = analysis.PHASE_NAMES_EXACT
+    claims += [
+        claim("McGrath (paper comment): without biases, the exact n=2, m=1 optimum at low sparsity with both features "
+              f"important is the same-sign 'confused' W₁ ≈ W₂ phase (densest cell p = {p2[i_dense]:.2g}, r = "
+              f"{r2[i_r1]:.2g})", n2_names[confused_nb], confused_nb == analysis.PHASE_CONFUSED,
+              measured=f"bias-free: {n2_names[confused_nb]} (W = "
+                       f"{np.round(ex2nb['W_PxRxKxHxF'][i_dense, i_r1, 0].ravel(), 3).tolist()}); same-sign global "
+                       f"optimum in {confused_cells_nb} of {ex2nb['global_PxR'].size} cells; with biases optimised: "
+                       f"{n2_names[confused_b]} (W = {np.round(ex2['W_PxRxKxHxF'][i_dense, i_r1, 0].ravel(), 3).tolist()}"
+                       f", b = {np.round(ex2['b_PxRxKxF'][i_dense, i_r1, 0], 3).tolist()})",
+              source="paper §4 comments (McGrath), spec 3.4"),
+        claim("McGrath: some settings have two (or more) local minima (bias-free exact n=2, m=1)", two_minima_nb,
+              two_minima_nb > 0, measured=f"{two_minima_nb} of {ex2nb['n_minima_PxR'].size} cells",
+              source="paper §4 comments (McGrath), spec 3.4"),
+    ]
+
+    fig, axes = plotting.make_figure(2, 3, figsize=(15, 9.4))
+    exact_axes, axes = axes[1], axes[0]
     r_line = np.geomspace(0.1, 10, 400)
     xlabel, ylabel = "relative importance r of the extra feature", "density 1−S"
     plotting.plot_phase_map(
@@ -123,11 +160,27 @@ def draw(ctx: FigureContext) -> FigureOutput:
         vlines=[(float(analysis.phase_boundary_n2m1(r_show)), "p*(2) = 4/9")],
         logx=True, logy=True, xlabel=ylabel, ylabel="expected loss",
         title=f"n=2 losses at r = {r_show:g}: curves cross at p*")
-    fig.suptitle("Wattenberg's analytic phase diagrams (paper section 4); boundaries bisected from the "
-                 "phase functions", fontsize=10)
+    r_line2 = np.geomspace(0.1, 10, 300)
+    n2_curve = [(r_line2, np.asarray(analysis.phase_boundary_n2m1(r_line2)), "Wattenberg p*(r)", "k--")]
+    n3_curve = [(r_line2, np.asarray(analysis.phase_boundary_n3m2(r_line2)), "Wattenberg boundary", "k--")]
+    n2_colors = N2_COLORS + ("#c44e52",)
+    plotting.plot_phase_map(exact_axes[0], r2, p2, ex2["global_PxR"], phase_names=n2_names, phase_colors=n2_colors,
+                            curves=n2_curve, title="EXACT n=2, m=1: global minimum (biases optimised)", xlabel=xlabel,
+                            ylabel=ylabel)
+    plotting.plot_phase_map(exact_axes[1], r3g, p3g, ex3["global_PxR"], phase_names=CONFIG_NAMES_EMPIRICAL,
+                            phase_colors=CONFIG_COLORS, curves=n3_curve,
+                            title="EXACT n=3, m=2: global minimum (biases optimised)", xlabel=xlabel, ylabel=ylabel)
+    plotting.plot_phase_map(exact_axes[2], r2, p2, ex2nb["global_PxR"], phase_names=n2_names,
+                            phase_colors=n2_colors, curves=n2_curve,
+                            title="EXACT n=2, m=1, no biases (McGrath)", xlabel=xlabel, ylabel=ylabel)
+    fig.suptitle("Top: Wattenberg's analytic phase diagrams (paper section 4); boundaries bisected from the phase "
+                 "functions. Bottom: the exact global minimum (toymodels.theory) on figures 4 and 6's grids", fontsize=10)
     data = {"r_test": r_test, "p_star_bisected": p_star, "p_star_closed_form": closed,
             "n3_boundary_bisected": p3, "triple_point": triple, "p_star_at_0.1_and_10": p_ends,
-            "configs_present": configs_present}
+            "configs_present": configs_present, "exact_n2_global": ex2["global_PxR"],
+            "exact_n3_global": ex3["global_PxR"], "exact_n2_nobias_global": ex2nb["global_PxR"],
+            "exact_n2_nobias_minima_count": ex2nb["n_minima_PxR"], "exact_sources": [ex2["source"], ex3["source"],
+                                                                                      ex2nb["source"]]}
     return FigureOutput(fig, claims, data)
 
 

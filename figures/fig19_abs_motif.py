@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from experiments.abs_computation import ABS_MOTIF, ABS_MOTIF_TINY
-from figures.core import Figure, FigureContext, FigureOutput, claim
+from figures.core import Figure, FigureContext, FigureOutput, claim, with_sources
 from toymodels import analysis, labels, plotting
 from toymodels.analysis.neurons import abs_asymmetric_motif
 from toymodels.data import importance_profile
@@ -74,7 +74,13 @@ def draw(ctx: FigureContext) -> FigureOutput:
     ]
     data = {"best_seed": best, "W1_rescaled_HxF": W1r, "W2_rescaled_FxH": W2r, "motif": mot,
             "seeds_with_motif": seeds_with, "seeds_with_motif_and_inhibitor": seeds_with_inh, "eval_loss_S": loss_S}
-    return FigureOutput(fig, claims, data)
+    return FigureOutput(fig, with_sources(claims, SOURCES), data)
+
+
+SOURCES = (
+    'paper §8 (spec 3.10): "one neuron stores two features with weights like [2, −½] and reads out with reciprocal weights [½, 2]" (a ratio of 4 each way); ≥ 2× (half the paper\'s ratio) and path ≥ 0.5 are conventions fixed before the runs; ARENA\'s setting n=10, m=10, 1−S=0.35 [A]',
+    'paper §8 (spec 3.10): "A second neuron strongly inhibits the feature that would receive positive interference"; cancelling ≥ 50% is a convention fixed before the runs',
+)
 
 
 FIGURE = Figure(

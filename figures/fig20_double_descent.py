@@ -21,7 +21,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from experiments.double_descent import dd_configs
-from figures.core import Figure, FigureContext, FigureOutput, claim
+from figures.core import Figure, FigureContext, FigureOutput, claim, with_sources
 from toymodels import analysis, labels, plotting, sweep, train
 
 SMALL_T_MAX = 8  # the memorising (T-gon) regime checked at T <= 8
@@ -131,7 +131,10 @@ def draw(ctx: FigureContext) -> FigureOutput:
               or _NONE),
         claim(f"T ≥ {LARGE_T_MIN}: the features form a pentagon (geometry_summary) in at least {S - 1} of {S} seeds",
               pent, bool(large) and all(p >= S - 1 for p in pent),
-              ", ".join(f"T={T_N[i]}: {p}/{S}" for p, i in zip(pent, large)) or _NONE),
+              (", ".join(f"T={T_N[i]}: {p}/{S}" for p, i in zip(pent, large)) + " — 6th-largest ‖W_i‖ per seed: "
+               + "; ".join(f"T={T_N[i]}: " + ", ".join(f"{v:.2f}" for v in np.sort(np.linalg.norm(rows[i]['W'], axis=1),
+                                                                                      axis=1)[:, -6])
+                           for i in large)) if large else _NONE),
         claim(f"T ≥ {LARGE_T_MIN}: feature dimensionality high, data low — mean top-5 feature D_i > mean D_t",
               [[float(mean["D_feat5_S"][i]), float(mean["D_data_S"][i])] for i in large],
               bool(large) and all(mean["D_feat5_S"][i] > mean["D_data_S"][i] for i in large),
@@ -173,7 +176,19 @@ def draw(ctx: FigureContext) -> FigureOutput:
             "norm_W_NxS": np.stack([d["normW_S"] for d in rows]), "norm_b_NxS": np.stack([d["normb_S"] for d in rows]),
             "structure_NxS": [d["structure_S"] for d in rows], "peak": peak,
             "scaling": "n=200, 1-S=0.05, T<=2000, 15k steps (paper: n=10^4, 1-S=0.001, T<=1e5, 50k steps)"}
-    return FigureOutput(fig, claims, data)
+    return FigureOutput(fig, with_sources(claims, SOURCES), data)
+
+
+SOURCES = (
+    'Henighan et al. 2023 (spec 5.1): small T, "the training hidden vectors form a T-gon with D_X = m/T" (closed form for a regular T-gon, a tight frame); ±10% is a convention fixed before the runs',
+    'Henighan et al. 2023 (spec 5.1): small T, data points are the features ("memorisation") while "features look messy"',
+    'Henighan et al. 2023 (spec 5.1): large T, "5 features form a pentagon"; at least S−1 of S seeds is a convention fixed before the runs (the paper sometimes keeps the lowest-training-loss of several inits)',
+    'Henighan et al. 2023 (spec 5.1): large T, features generalise (D_f near 2/5) and data points no longer own dimensions',
+    'Henighan et al. 2023 (spec 5.1): "a test-loss bump (double descent)" in the middle regime; 2 standard errors over the dataset seeds is the noise basis',
+    'Henighan et al. 2023 (spec 5.1): "‖W‖_F and ‖b‖ peak around T ≈ 30, then fall and plateau"',
+    "Jermyn's comment on Henighan et al. (spec 5.1): generalisation sits where T(1−S) ≈ 10; a factor 3 is a convention fixed before the runs",
+    'a plumbing identity (no paper claim): the regenerated training sets are the ones the run trained on; a relative 1e-4 covers float32 rounding',
+)
 
 
 FIGURE = Figure(
@@ -182,4 +197,8 @@ FIGURE = Figure(
     paper_claim="m=2: small T — the training points form a T-gon (features messy); large T — a pentagon of "
                 "features; a test-loss bump in between",
     sweeps=lambda tiny: dd_configs(tiny), draw=draw,
+    tiny_supported=((7, "a plumbing identity (the regenerated training sets are the trained ones), true at any "
+                        "training length"),),
+    tiny_unsupported="the tiny runs (n=50, 300 steps, T ∈ {3, 100}) neither memorise nor generalise, and have no "
+                     "T grid for a bump",
     runtime_cpu="640 s of training (14 sweeps) + ~60 s drawing on a shared 2-core CPU (load average 5-14)")

@@ -20,7 +20,7 @@ import sys
 import time
 from pathlib import Path
 
-from figures.core import FIGURES_DIR, Figure, FigureContext, all_figures, select
+from figures.core import FIGURES_DIR, Figure, FigureContext, all_figures, provenance, select
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -92,6 +92,14 @@ def run_figure(fig: Figure, *, tiny: bool, out: Path, results_dir: str = "result
     png = out / f"{fig.stem}.png"
     plotting.save_figure(result.fig, png, dpi=110)
     draw_s = time.perf_counter() - t1
+    claims = [dataclasses.asdict(c) for c in result.claims]
+    if tiny:  # which claims the tiny scale supports (asserted by the default tests) and why
+        supported = dict(fig.tiny_supported) if runs else {
+            i: "no training: the claim is computed from closed forms, the same at every scale"
+            for i in range(len(claims))}
+        for i, c in enumerate(claims):
+            c["tiny_checked"] = i in supported
+            c["tiny_reason"] = supported.get(i, fig.tiny_unsupported)
     layout = plotting.layout_problems(result.fig)  # clipped or overlapping text; the tests want none
     record = {
         "id": fig.id, "name": fig.name, "title": fig.title, "section": fig.section,
@@ -99,13 +107,14 @@ def run_figure(fig: Figure, *, tiny: bool, out: Path, results_dir: str = "result
         "command": f"toymodels figures {fig.id}" + (" --tiny" if tiny else ""),
         "png": png.name,
         "layout_problems": layout,
-        "claims": [dataclasses.asdict(c) for c in result.claims],
+        "claims": claims,
         "all_passed": all(c.passed for c in result.claims),
         "runs": [str(r.dir) for r in runs],
         "train_s": round(train_s, 1),
         "run_wall_s": {str(r.dir): float(r.meta.get("wall_s") or 0.0) for r in runs}, "wall_s_this_call": round(sweep_s + draw_s, 1), "draw_s": round(draw_s, 1),
         "machine": cpu_name(), "load_avg": round(max(load_before, os.getloadavg()[0]), 1), "backend": runs[0].meta.get("backend") if runs else None,
         "date": datetime.date.today().isoformat(),
+        "provenance": provenance(),
         "data": result.data,
     }
     store.write_json(out / f"{fig.stem}.json", record)
@@ -124,6 +133,11 @@ def _total_compute_s(records: list[dict]) -> float:
     return sum(run_s.values()) + sum(r.get("draw_s", 0.0) for r in records)
 
 
+def _cell(text) -> str:
+    """Text safe inside a markdown table cell."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
 def write_gallery(out: Path) -> Path:
     """Rebuild ``out/README.md`` from the figure JSONs in ``out``."""
     from toymodels import store
@@ -137,7 +151,12 @@ def write_gallery(out: Path) -> Path:
              "analysis and checks the paper's claim in numbers. Regenerate all with `toymodels figures`",
              "(trains what is missing, reuses finished runs), one with `toymodels figures ID`, or the",
              "seconds-long plumbing versions with `toymodels figures --tiny`. Claims that fail are shown",
-             "failing, with the measured value.", "",
+             "failing, with the measured value. The *source* column says where each criterion comes from:",
+             "the paper's words (quoted, with the section), the exact theory, a closed form (paper_spec §4) or",
+             "a published re-run with its number (tags of paper_spec §0: [NB] notebook, [NBrun] its Colab",
+             "re-run, [R] our numpy reference runs), and the basis of any tolerance the source does not give.",
+             "\"paper_spec\" and \"spec N.M\" are sections of [docs/paper_spec.md](../docs/paper_spec.md).",
+             "Each figure's JSON records the commit and package versions it was made with (`provenance`).", "",
              f"**{n_pass} of {n_claims} claims pass** over {len(records)} figures. Total compute of the set "
              f"as recorded (training each distinct sweep once, plus drawing): {total / 60:.1f} min"
              + (f" on {records[0]['machine']}" if records else "") + ". Training times of runs made on a shared "
@@ -149,10 +168,15 @@ def write_gallery(out: Path) -> Path:
         lines += [f"## {r['id']}. {r['title']}", "",
                   f"*{r['section']}* — paper: {r['paper_claim']}", "",
                   f"![{r['name']}]({r['png']})", "",
-                  "| claim | measured | |", "|---|---|---|"]
+                  "| claim | measured | | source |", "|---|---|---|---|"]
         for c in r["claims"]:
-            lines.append(f"| {c['text']} | {c['measured']} | {'pass' if c['passed'] else '**FAIL**'} |")
-        lines += ["", f"Command: `{r['command']}` · training {r.get('train_s', 0):.0f} s + drawing "
+            lines.append(f"| {_cell(c['text'])} | {_cell(c['measured'])} | {'pass' if c['passed'] else '**FAIL**'} "
+                         f"| {_cell(c.get('source') or '(none recorded)')} |")
+        prov = r.get("provenance") or {}
+        made_with = ""
+        if prov.get("git_commit"):
+            made_with = f" · commit {prov['git_commit'][:10]}" + (" (+ uncommitted changes)" if prov.get("git_dirty") else "")
+        lines += ["", f"Command: `{r['command']}`{made_with} · training {r.get('train_s', 0):.0f} s + drawing "
                       f"{r.get('draw_s', 0):.0f} s on {r.get('machine', '?')} ({r.get('date', '?')}"
                       + (f", load average {r['load_avg']}" if r.get("load_avg") is not None else "") + ")", ""]
     path = out / "README.md"

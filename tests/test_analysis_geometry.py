@@ -57,7 +57,7 @@ def random_orthogonal(n, rng):
     return Q * np.sign(np.diag(R))
 
 
-def hide(blocks, rng, *, n_zero=0, tiny_norms=(), extra_dims=0, noise=1e-3, flips=True):
+def hide(blocks, rng, *, n_zero=0, tiny_norms=(), extra_dims=0, noise=1e-3, flips=False):
     """Direct sum of blocks + unrepresented columns, then rotate, flip, permute and add noise.
 
     Returns (W_HxF, group_F) where group_F[i] is the index of feature i's block (-1: unrepresented).
@@ -133,6 +133,14 @@ def test_name_factor_exact_and_hidden(name):
     W, _ = hide([V], rng, extra_dims=2)
     assert G.name_factor(W)[:2] == (name, V.shape[0])
     assert len(G.tegum_factors(W)) == 1 and G.tegum_factors(W)[0].size == k
+    # random sign flips keep the lines (|cos|) but not the polytope the ReLU model computes with
+    Wf, _ = hide([V], np.random.default_rng(list(FACTORS).index(name)), extra_dims=2, flips=True)
+    assert G.name_factor(Wf, signed=False)[:2] == (name, V.shape[0])
+    if k > 1:
+        Wf = W.copy()
+        Wf[:, 0] *= -1  # one column negated
+        assert G.name_factor(Wf)[0] == f"other ({k} features in {V.shape[0]} dims)"
+        assert G.name_factor(Wf, signed=False)[0] == name
 
 
 def test_octahedron_single_factor_name_and_decomposition():
@@ -189,9 +197,36 @@ def test_tight_frame_requirement_and_signed_option():
     assert G.name_factor(P, require_tight_frame=False)[0] == "pentagon"
     T = polygon(3)
     T[:, 2] *= -1  # one flipped column: the same lines, not the same polytope
-    assert G.name_factor(T)[0] == "triangle"
-    assert G.name_factor(T, signed=True)[0] == "other (3 features in 2 dims)"
-    assert G.name_factor(polygon(3), signed=True)[0] == "triangle"
+    assert G.name_factor(T)[0] == "other (3 features in 2 dims)"  # signed is the default
+    assert G.name_factor(T, signed=False)[0] == "triangle"
+    assert G.name_factor(polygon(3))[0] == "triangle"
+
+
+def test_same_sign_parallel_pair_is_not_a_digon():
+    """x' = ReLU(WᵀWx + b): W_0 = W_1 (same sign) makes the two features fire together — a
+    different model from the antipodal digon W_0 = −W_1, though both are one line."""
+    same = np.array([[1.0, 1.0]])
+    assert G.name_factor(same)[0] == "other (2 features in 1 dims)"
+    assert G.name_factor(same, signed=False)[0] == "digon"
+    assert G.name_factor(DIGON)[0] == "digon"
+    # the same pair inside a model: one factor, not a digon, and the summary does not call it one
+    W = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    summary = G.geometry_summary(W)
+    assert [r["name"] for r in summary["factors"]] == ["other (2 features in 1 dims)", "dedicated"]
+    tet = G.polytope_vectors("tetrahedron").copy()
+    tet[:, 1] *= -1
+    assert G.name_factor(tet)[0] == "other (4 features in 3 dims)"
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_geometry_of_a_diverged_model_is_an_error_not_a_name(bad):
+    W = np.eye(2, 3)
+    W[1, 2] = bad
+    for fn in (G.geometry_summary, G.geometry_table, G.tegum_factors, G.name_factor):
+        with pytest.raises(ValueError, match="non-finite"):
+            fn(W)
+    with pytest.raises(ValueError, match="non-finite"):
+        G.geometry_summary(np.eye(2, 3), np.array([0.0, np.nan, 0.0]))
 
 
 def test_factor_rank():

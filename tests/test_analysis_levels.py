@@ -7,11 +7,22 @@ from toymodels.analysis import levels as Lv
 
 
 def test_level_counts_and_fraction_on_known_values():
-    D = np.array([0.5, 0.505, 0.492, 0.4, 0.375, 0.0, 0.02, 0.7, np.nan])
+    D = np.array([0.5, 0.505, 0.492, 0.4, 0.375, 0.0, 0.02, 0.7])
     np.testing.assert_array_equal(Lv.level_counts(D, [0.5, 0.4, 3 / 8], atol=0.01), [3, 1, 1])
-    # 0.0 and 0.02 are below min_value; of the remaining 6 finite values, 0.7 is 0.033 from 2/3
+    # 0.0 and 0.02 are below min_value; of the remaining 6 values, 0.7 is 0.033 from 2/3
     assert Lv.near_level_fraction(D, atol=0.02, min_value=0.1) == 5 / 6
     assert np.isnan(Lv.near_level_fraction([0.0, 0.01]))
+
+
+def test_non_finite_D_is_never_dropped_silently():
+    """A diverged model's NaN D_i would vanish from a count and leave a clean-looking fraction."""
+    import pytest
+    for bad in (np.nan, np.inf):
+        D = np.array([0.5, 0.4, bad])
+        with pytest.raises(ValueError, match="1 non-finite values of 3"):
+            Lv.level_counts(D, [0.5], atol=0.01)
+        with pytest.raises(ValueError, match="non-finite"):
+            Lv.near_level_fraction(D)
 
 
 def test_crossing_x_interpolates_in_log_x():

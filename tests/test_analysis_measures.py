@@ -250,7 +250,7 @@ def test_analyze_grid_matches_per_model_and_keys():
     W = rng.normal(size=(2, 3, 2, 5)).astype(np.float32)
     b = rng.normal(size=(2, 3, 5)).astype(np.float32)
     out = A.analyze_grid(W, b, "relu")
-    expected_keys = {"norms_F", "superposition_F", "D_F", "D_star", "features_per_dim", "D_sum", "status_F", "status_counts_4", "n_represented"}
+    expected_keys = {"norms_F", "superposition_F", "D_F", "D_star", "features_per_dim", "D_sum", "status_F", "status_counts_4", "n_represented", "finite"}
     assert set(out) == expected_keys
     assert out["D_F"].shape == (2, 3, 5) and out["D_star"].shape == (2, 3)
     assert isinstance(out["status_F"], np.ndarray) and out["status_F"].dtype == np.int32

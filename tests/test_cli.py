@@ -67,15 +67,15 @@ def _features_in(label: str) -> int:
     return sizes[label]
 
 
-BAD = [
-    (["--model.n-features", "0"], "model.n_features"),
-    (["--model.n-hidden", "0"], "model.n_hidden"),
-    (["--grid.density", "0.5", "1.5"], "grid.density[1]"),
-    (["--grid.density", "0"], "grid.density[0]"),
-    (["--data.importance-decay", "-1"], "data.importance_decay"),
-    (["--grid.relative-importance", "nan"], "grid.relative_importance[0]"),
-    (["--train.steps", "0"], "train.steps"),
-    (["--train.batch-size", "0"], "train.batch_size"),
+BAD = [  # the message names the flag as the user typed it
+    (["--model.n-features", "0"], "--model.n-features"),
+    (["--model.n-hidden", "0"], "--model.n-hidden"),
+    (["--grid.density", "0.5", "1.5"], "--grid.density[1]"),
+    (["--grid.density", "0"], "--grid.density[0]"),
+    (["--data.importance-decay", "-1"], "--data.importance-decay"),
+    (["--grid.relative-importance", "nan"], "--grid.relative-importance[0]"),
+    (["--train.steps", "0"], "--train.steps"),
+    (["--train.batch-size", "0"], "--train.batch-size"),
 ]
 
 

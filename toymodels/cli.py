@@ -1,12 +1,16 @@
 """The ``toymodels`` command line: the only place that parses argv.
 
   toymodels sweep PRESET [--overrides]   train a preset (tyro flags override any config field)
+  toymodels sweep --config FILE [--overrides-file F] [--overrides]   rerun a stored run's config
   toymodels list                         presets with description, command, expected runtime
   toymodels show RUN_DIR                 summary table of a finished sweep
   toymodels analyze RUN_DIR...           analysis tables and plots into each run directory
   toymodels figures [NAMES] [--tiny]     regenerate the paper's figures (--list to see them)
   toymodels sae PRESET [--overrides]     SAE recovery studies (toymodels sae --list)
   toymodels bench [...]                  throughput benchmarks
+  toymodels explore RUN_DIR [--out F]    one self-contained interactive HTML page of a sweep
+  toymodels export RUN_DIR [--out F]     a versioned, hashed .zip bundle of a finished run
+  toymodels import BUNDLE [--to DIR]     verify and unpack a bundle (analyze/show take one too)
 
 Bad input gets one line on stderr naming the field and its allowed range, and exit code 2.
 """
@@ -62,24 +66,35 @@ def cmd_sweep(argv: list[str]) -> int:
     import tyro
 
     from toymodels import store
-    from toymodels.config import SweepConfig, validate
+    from toymodels.config import ConfigError, SweepConfig, validate
     from toymodels.sweep import ChunkOOMError, run_sweep
 
     presets = _presets()
-    if not argv or argv[0].startswith("-"):
+    if argv and (argv[0] == "--config" or argv[0].startswith("--config=")):
+        from toymodels.rerun import config_from_argv
+        preset_cfg, rest, description = config_from_argv(argv)
+        preset = presets.get(preset_cfg.name)
+        report = preset.report if preset is not None and preset.config.name == preset_cfg.name else None
+        name = preset_cfg.name
+    elif not argv or argv[0].startswith("-"):
         if argv and argv[0] in ("-h", "--help"):
             print("usage: toymodels sweep PRESET [--overrides]\n\npresets: " + ", ".join(presets))
             return 0
         raise UsageError(f"sweep needs a PRESET, one of: {', '.join(presets)}")
-    name, rest = argv[0], argv[1:]
-    if name not in presets:
-        raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(presets)}")
-    preset = presets[name]
-    cfg = tyro.cli(SweepConfig, default=preset.config, args=rest, prog=f"toymodels sweep {name}",
-                   description=preset.description)
-    validate(cfg)
+    else:
+        name, rest = argv[0], argv[1:]
+        if name not in presets:
+            raise UsageError(f"unknown preset {name!r}; choose one of: {', '.join(presets)}")
+        preset = presets[name]
+        preset_cfg, description, report = preset.config, preset.description, preset.report
+    _reject_empty_sequences(rest, SweepConfig)
+    cfg = tyro.cli(SweepConfig, default=preset_cfg, args=rest, prog=f"toymodels sweep {name}",
+                   description=description)
     try:
+        validate(cfg)
         result = run_sweep(cfg)
+    except ConfigError as e:  # before anything is written: name the flag as the user typed it
+        raise UsageError(e.cli_message()) from None
     except ChunkOOMError as e:  # finished chunks are saved; a smaller --chunk-size resumes the rest
         return _fail(str(e))
     import jax
@@ -91,14 +106,38 @@ def cmd_sweep(argv: list[str]) -> int:
         n_steps = result.trained_models * cfg.train.steps
         print(f"{result.run_dir}: trained {result.trained_models} models in {result.wall_s:.1f} s "
               f"({n_steps / result.wall_s:,.0f} model-steps/s)")
-    if preset.report is not None:
-        for path in preset.report(store.Run(result.run_dir)):
+    if report is not None:
+        for path in report(store.Run(result.run_dir)):
             print(f"wrote {path}")
     if result.nonfinite_cells:
         print(f"WARNING: {len(result.nonfinite_cells)} cells ended with a non-finite loss or weights "
               f"(flagged finite=0 in metrics.csv): " + "; ".join(result.nonfinite_cells[:5]), file=sys.stderr)
         return 1
     return 0
+
+
+def _sequence_flags(cls, prefix: str = "--") -> set[str]:
+    """The CLI flags of every tuple-valued field of the (nested) config dataclass ``cls``."""
+    import dataclasses
+    import typing
+    flags = set()
+    for name, tp in typing.get_type_hints(cls).items():
+        flag = prefix + name.replace("_", "-")
+        if dataclasses.is_dataclass(tp):
+            flags |= _sequence_flags(tp, flag + ".")
+        elif typing.get_origin(tp) is tuple:
+            flags.add(flag)
+    return flags
+
+
+def _reject_empty_sequences(args: list[str], cls) -> None:
+    """A sequence flag followed by no value (``--grid.density`` alone) would silently drop the axis;
+    tyro accepts it, so refuse it here."""
+    flags = _sequence_flags(cls)
+    for i, a in enumerate(args):
+        if a in flags and (i + 1 == len(args) or args[i + 1].startswith("--")):
+            raise UsageError(f"{a} was given no values: give one or more (e.g. {a} 0.1 0.01), "
+                             f"or leave the flag out to keep the preset's")
 
 
 def format_table(header: list[str], rows: list[list]) -> str:
@@ -178,8 +217,15 @@ def _runs_table(folder: str, runs: list[Path]) -> str:
 
 
 def _load_run(path: str):
-    from toymodels.store import Run
+    from toymodels.store import Run, StoreError
 
+    if Path(path).is_file() and path.endswith(".zip"):  # a bundle (toymodels export): verify, unpack beside it
+        from toymodels.bundle import BundleError, import_bundle
+        try:
+            path = str(import_bundle(Path(path)))
+        except BundleError as e:
+            raise UsageError(str(e)) from None
+        print(f"bundle verified (sha256 of every file); run directory: {path}", file=sys.stderr)
     runs_inside = _runs_inside(path)
     if runs_inside is not None:
         names = ", ".join(p.name for p in runs_inside[:8]) + (" ..." if len(runs_inside) > 8 else "")
@@ -187,7 +233,7 @@ def _load_run(path: str):
                          f"directories, e.g. {Path(path) / runs_inside[0].name} (runs: {names})")
     try:
         return Run(path)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, StoreError) as e:
         raise UsageError(str(e)) from None
 
 
@@ -216,8 +262,76 @@ def cmd_bench(argv: list[str]) -> int:
     return bench_main(argv)
 
 
+def _path_and_option(argv: list[str], option: str, usage: str) -> tuple[str, str | None]:
+    """``PATH [--option VALUE]`` (or ``--option=VALUE``) -> (PATH, VALUE or None)."""
+    args, value = list(argv), None
+    for i, a in enumerate(args):
+        if a == option and i + 1 < len(args):
+            value = args[i + 1]
+            del args[i:i + 2]
+            break
+        if a.startswith(option + "="):
+            value = a.split("=", 1)[1]
+            del args[i]
+            break
+    if len(args) != 1 or args[0].startswith("-") or value == "":
+        raise UsageError(f"usage: {usage}")
+    return args[0], value
+
+
+def cmd_explore(argv: list[str]) -> int:
+    path, out = _path_and_option(argv, "--out", "toymodels explore RUN_DIR [--out FILE.html]")
+    from toymodels.explore import write_page
+    print(f"wrote {write_page(_load_run(path), Path(out) if out else None)}")
+    return 0
+
+
+def cmd_export(argv: list[str]) -> int:
+    path, out = _path_and_option(argv, "--out", "toymodels export RUN_DIR [--out FILE.zip]")
+    from toymodels.bundle import BundleError, export_run
+    run = _load_run(path)  # a finished run, or a one-line error
+    try:
+        bundle, digest = export_run(run.dir, Path(out) if out else None)
+    except BundleError as e:
+        raise UsageError(str(e)) from None
+    print(f"wrote {bundle} (sha256 {digest}); on another machine: toymodels analyze {bundle.name}")
+    return 0
+
+
+def cmd_import(argv: list[str]) -> int:
+    path, to = _path_and_option(argv, "--to", "toymodels import BUNDLE.zip [--to RESULTS_DIR]")
+    from toymodels.bundle import BundleError, import_bundle
+    if not Path(path).is_file():
+        raise UsageError(f"{path}: no such bundle file")
+    try:
+        rdir = import_bundle(Path(path), Path(to) if to else None)
+    except BundleError as e:
+        raise UsageError(str(e)) from None
+    print(f"{path}: every file matches its sha256; run directory: {rdir}")
+    return 0
+
+
 COMMANDS = {"sweep": cmd_sweep, "list": cmd_list, "show": cmd_show, "analyze": cmd_analyze,
-            "figures": cmd_figures, "sae": cmd_sae, "bench": cmd_bench}
+            "figures": cmd_figures, "sae": cmd_sae, "bench": cmd_bench, "explore": cmd_explore,
+            "export": cmd_export, "import": cmd_import}
+
+
+INTERRUPTED = "\ninterrupted: finished chunks are saved; run the same command again to resume"
+
+
+def _exit_on_sigint(signum, frame) -> None:
+    """SIGINT handler of the ``toymodels`` program: one line, exit 130, at any moment.
+
+    A KeyboardInterrupt raised into JAX can be swallowed by a callback (the run goes on) or end in
+    a SIGSEGV while XLA's threads are torn down, so the process ends here without unwinding. This
+    is safe because every file is written to a temporary name and renamed (toymodels.store): a
+    killed write leaves only a temporary file, which the next run removes."""
+    import os
+    try:
+        sys.stdout.flush()
+        print(INTERRUPTED, file=sys.stderr, flush=True)
+    finally:
+        os._exit(130)
 
 
 def enable_compilation_cache() -> str | None:
@@ -253,8 +367,13 @@ def console_main() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. ``argv=None`` means "the program" (sys.argv; Ctrl-C exits 130 at once);
+    with an explicit argv (tests, other Python) Ctrl-C raises KeyboardInterrupt inside and returns 130."""
     from toymodels.config import ConfigError
 
+    if argv is None:
+        import signal
+        signal.signal(signal.SIGINT, _exit_on_sigint)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
         print("usage: toymodels COMMAND ...\n\n" + USAGE)
@@ -267,9 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError) as e:
         return _fail(str(e))
     except KeyboardInterrupt:
-        print("\ninterrupted: finished chunks are saved; run the same command again to resume", file=sys.stderr)
+        print(INTERRUPTED, file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `toymodels list | head`: the reader left; not an error of ours
+    except BrokenPipeError:  # `toymodels list | head`: the reader left; not an error of ours
         import os
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -24,6 +24,27 @@ import types
 import typing
 from typing import Literal
 
+def _mend_shadowed_package() -> None:
+    """A folder named ``toymodels`` in the working directory (e.g. a clone, run from its parent)
+    shadows the installed package as a namespace package: our submodules still load through the
+    installed finder, but ``toymodels/__init__.py`` never runs, so ``toymodels.__version__`` is
+    missing. Give it the installed version and say once what happened."""
+    import sys
+    pkg = sys.modules.get(__name__.rpartition(".")[0])
+    if pkg is None or hasattr(pkg, "__version__") or getattr(pkg, "__file__", None):
+        return
+    import importlib.metadata
+    import warnings
+    try:
+        pkg.__version__ = importlib.metadata.version("toymodels")
+    except importlib.metadata.PackageNotFoundError:
+        pkg.__version__ = "unknown"
+    warnings.warn(f"the folder {list(getattr(pkg, '__path__', []))} shadows the toymodels package (its "
+                  f"__init__ did not run); run from another directory to avoid surprises", stacklevel=3)
+
+
+_mend_shadowed_package()
+
 ModelKind = Literal["relu", "linear", "relu_hidden", "abs"]
 MODEL_KINDS: tuple[str, ...] = typing.get_args(ModelKind)
 
@@ -34,6 +55,16 @@ class ConfigError(ValueError):
     def __init__(self, field: str, value, allowed: str):
         self.field, self.value, self.allowed = field, value, allowed
         super().__init__(f"{field}={value!r} is invalid: must be {allowed}")
+
+    @property
+    def flag(self) -> str:
+        """The field as the user types it on the command line: ``model.n_features`` ->
+        ``--model.n-features``, ``grid.density[1]`` -> ``--grid.density[1]`` (tyro's spelling)."""
+        return "--" + self.field.replace("_", "-")
+
+    def cli_message(self) -> str:
+        """The one-line error for the CLI, naming the flag instead of the dataclass field."""
+        return f"{self.flag} {self.value!r} is invalid: must be {self.allowed}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -236,16 +267,25 @@ def _check(ok: bool, field: str, value, allowed: str) -> None:
 
 
 def _finite(x) -> bool:
-    return isinstance(x, (int, float)) and math.isfinite(x)
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _int(x) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
 
 
 def validate(cfg: SweepConfig) -> None:
     """Raise :class:`ConfigError` naming the first field outside its allowed range."""
     m, d, t, g = cfg.model, cfg.data, cfg.train, cfg.grid
-    _check(m.kind in MODEL_KINDS, "model.kind", m.kind, f"one of {MODEL_KINDS}")
-    _check(m.n_features >= 1, "model.n_features", m.n_features, ">= 1")
-    _check(m.n_hidden >= 1, "model.n_hidden", m.n_hidden, ">= 1")
-    _check(m.init_fan_instances >= 1, "model.init_fan_instances", m.init_fan_instances, ">= 1")
+    for section in ("model", "data", "train", "distributed"):  # every Literal field: one of its choices
+        sub = getattr(cfg, section)
+        for fname, tp in typing.get_type_hints(type(sub)).items():
+            if typing.get_origin(tp) is Literal:
+                v = getattr(sub, fname)
+                _check(v in typing.get_args(tp), f"{section}.{fname}", v, f"one of {typing.get_args(tp)}")
+    _check(_int(m.n_features) and m.n_features >= 1, "model.n_features", m.n_features, ">= 1")
+    _check(_int(m.n_hidden) and m.n_hidden >= 1, "model.n_hidden", m.n_hidden, ">= 1")
+    _check(_int(m.init_fan_instances) and m.init_fan_instances >= 1, "model.init_fan_instances", m.init_fan_instances, ">= 1")
     _check(_finite(d.density) and 0 < d.density <= 1, "data.density", d.density, "in (0, 1]")
     _check(_finite(d.importance_decay) and d.importance_decay >= 0, "data.importance_decay",
            d.importance_decay, "finite and >= 0")
@@ -253,48 +293,67 @@ def validate(cfg: SweepConfig) -> None:
            d.importance_range, "finite and > 0")
     for i, v in enumerate(d.importance_values):
         _check(_finite(v) and v >= 0, f"data.importance_values[{i}]", v, "finite and >= 0")
-    _check(d.set_size >= 1, "data.set_size", d.set_size, ">= 1")
-    _check(d.dataset_size >= 0, "data.dataset_size", d.dataset_size, ">= 0 (0 = fresh batches)")
-    _check(t.steps >= 1, "train.steps", t.steps, ">= 1")
-    _check(t.batch_size >= 1, "train.batch_size", t.batch_size, ">= 1")
+    _check(_int(d.set_size) and d.set_size >= 1, "data.set_size", d.set_size, ">= 1")
+    _check(_int(d.dataset_size) and d.dataset_size >= 0, "data.dataset_size", d.dataset_size, ">= 0 (0 = fresh batches)")
+    _check(_int(t.steps) and t.steps >= 1, "train.steps", t.steps, ">= 1")
+    _check(_int(t.batch_size) and t.batch_size >= 1, "train.batch_size", t.batch_size, ">= 1")
     _check(_finite(t.lr) and t.lr > 0, "train.lr", t.lr, "finite and > 0")
     _check(_finite(t.weight_decay) and t.weight_decay >= 0, "train.weight_decay", t.weight_decay,
            "finite and >= 0")
-    _check(0 <= t.warmup_steps < t.steps, "train.warmup_steps", t.warmup_steps, f"in [0, steps={t.steps})")
-    _check(t.n_snapshots >= 0, "train.n_snapshots", t.n_snapshots, ">= 0")
-    _check(t.eval_samples >= 1, "train.eval_samples", t.eval_samples, ">= 1")
-    _check(0 <= t.eval_seed < 2**32, "train.eval_seed", t.eval_seed, "in [0, 2**32)")
+    # Adam's moment decay rates: b = 1 never forgets the init, b > 1 or < 0 makes the moments diverge.
+    _check(_finite(t.b1) and 0 <= t.b1 < 1, "train.b1", t.b1, "in [0, 1)")
+    _check(_finite(t.b2) and 0 <= t.b2 < 1, "train.b2", t.b2, "in [0, 1)")
+    _check(_finite(t.eps) and t.eps > 0, "train.eps", t.eps, "finite and > 0")
+    _check(_int(t.warmup_steps) and 0 <= t.warmup_steps < t.steps, "train.warmup_steps", t.warmup_steps, f"in [0, steps={t.steps})")
+    _check(_int(t.n_snapshots) and t.n_snapshots >= 0, "train.n_snapshots", t.n_snapshots, ">= 0")
+    _check(_int(t.eval_samples) and t.eval_samples >= 1, "train.eval_samples", t.eval_samples, ">= 1")
+    _check(_int(t.eval_seed) and 0 <= t.eval_seed < 2**32, "train.eval_seed", t.eval_seed, "in [0, 2**32)")
     _check(not t.full_batch or d.dataset_size > 0, "train.full_batch", t.full_batch,
            "False unless data.dataset_size > 0")
-    _check(g.n_seeds >= 1, "grid.n_seeds", g.n_seeds, ">= 1")
-    _check(cfg.chunk_size >= 0, "chunk_size", cfg.chunk_size, ">= 0 (0 = from the memory budget)")
+    _check(_int(g.n_seeds) and g.n_seeds >= 1, "grid.n_seeds", g.n_seeds, ">= 1")
+    _check(_int(cfg.chunk_size) and cfg.chunk_size >= 0, "chunk_size", cfg.chunk_size, ">= 0 (0 = from the memory budget)")
     _check(_finite(cfg.memory_budget_mb) and cfg.memory_budget_mb >= 0, "memory_budget_mb",
            cfg.memory_budget_mb, ">= 0 (0 = automatic)")
-    _check(cfg.block_size >= 0, "block_size", cfg.block_size, ">= 0 (0 = automatic)")
+    _check(_int(cfg.block_size) and cfg.block_size >= 0, "block_size", cfg.block_size, ">= 0 (0 = automatic)")
     dist = cfg.distributed
     _check(dist.mode in ("off", "auto", "manual"), "distributed.mode", dist.mode, "one of ('off', 'auto', 'manual')")
     if dist.mode == "manual":
         _check(":" in dist.coordinator_address, "distributed.coordinator_address", dist.coordinator_address,
                "host:port of process 0 in manual mode")
-        _check(dist.num_processes >= 1, "distributed.num_processes", dist.num_processes, ">= 1 in manual mode")
-        _check(0 <= dist.process_id < dist.num_processes, "distributed.process_id", dist.process_id,
+        _check(_int(dist.num_processes) and dist.num_processes >= 1, "distributed.num_processes", dist.num_processes, ">= 1 in manual mode")
+        _check(_int(dist.process_id) and 0 <= dist.process_id < dist.num_processes, "distributed.process_id", dist.process_id,
                f"in [0, num_processes={dist.num_processes}) in manual mode")
-    _check(dist.initialization_timeout_s >= 1, "distributed.initialization_timeout_s",
+    _check(_int(dist.initialization_timeout_s) and dist.initialization_timeout_s >= 1, "distributed.initialization_timeout_s",
            dist.initialization_timeout_s, ">= 1")
     for i, v in enumerate(g.density):
         _check(_finite(v) and 0 < v <= 1, f"grid.density[{i}]", v, "in (0, 1]")
     for name in ("importance_decay", "relative_importance", "relative_density"):
         for i, v in enumerate(getattr(g, name)):
             _check(_finite(v) and v >= 0, f"grid.{name}[{i}]", v, "finite and >= 0")
+    for i, r in enumerate(g.relative_density):  # the focus feature's density must stay a probability
+        top = max(g.density or (d.density,))
+        _check(r * top <= 1, f"grid.relative_density[{i}]", r,
+               f"<= {1 / top:.6g} so that density x relative_density <= 1 (largest density {top})")
     for i, v in enumerate(g.kind):
         _check(v in MODEL_KINDS, f"grid.kind[{i}]", v, f"one of {MODEL_KINDS}")
     for name in ("n_features", "n_hidden"):
         for i, v in enumerate(getattr(g, name)):
-            _check(v >= 1, f"grid.{name}[{i}]", v, ">= 1")
+            _check(_int(v) and v >= 1, f"grid.{name}[{i}]", v, ">= 1")
+    _check(_int(g.seed) and 0 <= g.seed and g.seed + g.n_seeds <= 2**32, "grid.seed", g.seed,
+           "an integer with 0 <= seed and seed + n_seeds <= 2**32 (seeds are uint32)")
+    _check(_int(g.focus_feature), "grid.focus_feature", g.focus_feature, "an integer")
     for bucket in bucket_models(cfg):
         n = bucket.n_features
         _check(-n <= g.focus_feature < n, "grid.focus_feature", g.focus_feature,
                f"in [-{n}, {n}) for n_features={n}")
+        if g.relative_density and d.correlation != "none":
+            # A set fires as one, with its FIRST member's density (toymodels.data.sample_batch), so a
+            # relative density on another member would be silently ignored.
+            f, k = g.focus_feature % n, d.set_size
+            _check(f >= n // k * k or f % k == 0, "grid.focus_feature", g.focus_feature,
+                   f"the first member of its {d.correlation} set of {k} (index a multiple of {k}) or "
+                   f"a free feature (index >= {n // k * k}) when grid.relative_density is set: a set's "
+                   f"density is its first member's")
         if d.importance == "explicit":
             _check(len(d.importance_values) == n, "data.importance_values", d.importance_values,
                    f"a tuple of n_features={n} values")

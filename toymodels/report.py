@@ -89,10 +89,16 @@ def analyze_bucket(run: store.Run, bucket) -> tuple[list[dict], list[str]]:
     best_b = best_of_seeds(b, loss).reshape(-1, b.shape[-1])
     best_m = {k: best_of_seeds(v, loss).reshape(len(best_W), *v.shape[loss.ndim:]) for k, v in measures.items()}
     best_loss = best_of_seeds(loss, loss).reshape(-1)
-    best_idx = best_seed_index(loss).reshape(-1)
+    best_idx = best_seed_index(loss, allow_diverged=True).reshape(-1)
     names = _cell_names(bucket)
     rows, geometry, lines = [], [], []
     for c, name in enumerate(names):
+        if best_idx[c] < 0:  # every seed diverged: no geometry to report, and say so
+            rows.append({"cell": name, "best_seed": -1, "eval_loss": float("nan"),
+                         "structures": "every seed diverged (non-finite loss)"})
+            geometry.append({"cell": name, "diverged": True})
+            lines.append(f"  {name}: every seed diverged (non-finite loss); no geometry")
+            continue
         summary = analysis.geometry_summary(best_W[c], best_b[c] if kind == "relu" else None)
         row = {"cell": name, "best_seed": int(bucket.axes["seed"][best_idx[c]]), "eval_loss": float(best_loss[c]),
                "D_star": float(best_m["D_star"][c]), "D_sum": float(best_m["D_sum"][c]),

@@ -5,7 +5,9 @@
 * mean after discarding the worst: average a quantity over the seeds of a cell after dropping
   the highest-loss seed (the phase diagrams: 10 models per cell, the worst discarded).
 
-A non-finite loss always counts as the worst, so a diverged model is never selected.
+A non-finite loss always counts as the worst, so a diverged model is never selected. A cell in
+which EVERY seed diverged has no best seed: :func:`best_seed_index` raises (or, with
+``allow_diverged=True``, returns -1 there) and :func:`best_of_seeds` returns NaN for that cell.
 
 Noise of a comparison. Every seed and every cell of a sweep with the same feature densities is
 scored on one shared evaluation sample (TrainConfig.eval_samples), so a difference of two eval
@@ -23,9 +25,29 @@ def _clean(loss_xS: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(loss), loss, np.inf)
 
 
-def best_seed_index(loss_xS: np.ndarray) -> np.ndarray:
-    """Index of the lowest-loss seed per cell; shape = loss shape without the last axis."""
-    return np.argmin(_clean(loss_xS), axis=-1)
+def _check_loss(loss_xS) -> np.ndarray:
+    loss = np.asarray(loss_xS)
+    if loss.ndim < 1 or loss.shape[-1] == 0:
+        raise ValueError(f"loss_xS has shape {loss.shape}: it needs a trailing seed axis of length >= 1")
+    if not (np.issubdtype(loss.dtype, np.floating) or np.issubdtype(loss.dtype, np.integer)):
+        raise ValueError(f"loss_xS has dtype {loss.dtype}: it must be real numbers")
+    return loss
+
+
+def best_seed_index(loss_xS: np.ndarray, *, allow_diverged: bool = False) -> np.ndarray:
+    """Index of the lowest-loss seed per cell; shape = loss shape without the last axis.
+
+    A cell whose every seed has a non-finite loss has no best seed: ValueError naming how many
+    cells, or -1 for those cells with ``allow_diverged=True`` (never use -1 as an index)."""
+    loss = _clean(_check_loss(loss_xS))
+    idx = np.argmin(loss, axis=-1)
+    dead = ~np.isfinite(loss).any(axis=-1)
+    if dead.any():
+        if not allow_diverged:
+            raise ValueError(f"{int(dead.sum())} of {dead.size} cells have no seed with a finite loss "
+                             f"(every seed diverged), so they have no best seed")
+        idx = np.where(dead, -1, idx)
+    return idx
 
 
 def best_of_seeds(values_xS, loss_xS: np.ndarray):
@@ -36,30 +58,43 @@ def best_of_seeds(values_xS, loss_xS: np.ndarray):
         of such arrays (e.g. ``Bucket.params``).
       loss_xS: final losses, shape (cells..., seed).
     Returns:
-      the same structure with the seed axis removed.
+      the same structure with the seed axis removed. Cells where every seed diverged are NaN
+      (integer or bool values are then returned as float64 so that NaN can mark them).
     """
     if isinstance(values_xS, dict):
         return {k: best_of_seeds(v, loss_xS) for k, v in values_xS.items()}
     values = np.asarray(values_xS)
-    idx = best_seed_index(loss_xS)
+    idx = best_seed_index(loss_xS, allow_diverged=True)
+    if values.shape[: idx.ndim + 1] != np.shape(loss_xS):
+        raise ValueError(f"values_xS has shape {values.shape}; its leading axes must be loss_xS's "
+                         f"{np.shape(loss_xS)} (cells..., seed)")
     cell_ndim = idx.ndim
+    dead = idx < 0
+    idx = np.where(dead, 0, idx)
     idx = idx.reshape(idx.shape + (1,) * (values.ndim - cell_ndim))
-    return np.take_along_axis(values, idx, axis=cell_ndim).squeeze(cell_ndim)
+    out = np.take_along_axis(values, idx, axis=cell_ndim).squeeze(cell_ndim)
+    if dead.any():
+        if not np.issubdtype(out.dtype, np.floating):
+            out = out.astype(np.float64)
+        out[dead] = np.nan
+    return out
 
 
 def mean_drop_worst(values_xS, loss_xS: np.ndarray) -> np.ndarray:
     """Mean over seeds of ``values`` after discarding each cell's highest-loss seed.
 
-    With a single seed nothing is discarded. values has shape (cells..., seed, ...rest)."""
+    With a single seed nothing is discarded. Seeds with a non-finite loss are discarded too (the
+    worst is one of them when any diverged); a cell with no finite seed is NaN. values has shape (cells..., seed, ...rest)."""
     values = np.asarray(values_xS, dtype=np.float64)
-    loss = _clean(loss_xS)
+    loss = _clean(_check_loss(loss_xS))
     n_seeds = loss.shape[-1]
-    keep = np.ones(loss.shape, bool)
+    keep = np.isfinite(loss)  # a diverged seed never enters the mean
     if n_seeds > 1:
         worst = np.argmax(loss, axis=-1)
         np.put_along_axis(keep, worst[..., None], False, axis=-1)
     keep = keep.reshape(keep.shape + (1,) * (values.ndim - keep.ndim))
-    return (values * keep).sum(axis=loss.ndim - 1) / keep.sum(axis=loss.ndim - 1)
+    with np.errstate(invalid="ignore"):  # a cell with no finite seed: 0/0 = NaN, by design
+        return np.where(keep, values, 0.0).sum(axis=loss.ndim - 1) / keep.sum(axis=loss.ndim - 1)
 
 
 def paired_difference(loss_a_N, loss_b_N) -> dict:

@@ -11,7 +11,8 @@ Layout of ``<results_dir>/<name>-<hash8>/``:
                        those weights on the first evaluation batch (the same examples at every
                        step and for every cell with the same densities)
   metrics.csv          one row per cell and seed (columns below)
-  meta.json            versions, devices, wall time, status ("complete" when every bucket is saved)
+  meta.json            versions, devices, wall time, status ("complete" when every bucket is saved),
+                       and ``sha256``: {file name: sha256 hex} of every file above
   chunks/              finished chunks of an unfinished sweep (resume); removed when complete
 
 metrics.csv columns:
@@ -29,26 +30,39 @@ metrics.csv columns:
                        (DataConfig.dataset_size > 0); nan when training on fresh batches
   finite               1 if eval_loss and every weight are finite, else 0 (listed in meta.json)
   frobenius2           ‖W‖_F² (W₁ for the abs model)
-  dims_per_feature     m / ‖W‖_F², the paper's dimensions per feature (inf for W = 0)
-  n_represented        features with ‖W_i‖ > 0.5 (toymodels.sweep.REPRESENTED_NORM)
+  dims_per_feature     m / ‖W‖_F², the paper's dimensions per feature (inf for W = 0, nan when
+                       a weight is not finite)
+  n_represented        features with ‖W_i‖ > 0.5 (toymodels.sweep.REPRESENTED_NORM); -1 when a
+                       weight is not finite (a diverged model is never "0 represented")
 
-Every file is written to a temporary name in the same directory and renamed into place, so an
-interrupted write never leaves a half-written file under a final name.
+Crash safety (docs/reliability.md): every file is written to a temporary name (``.<name>.*.tmp``)
+in the same directory, fsynced and renamed into place, so a killed write never leaves a
+half-written file under a final name; :func:`clean_partial` removes the temporaries a kill leaves.
+meta.json is written last, so a directory without ``status: complete`` is resumed, never read.
+:class:`Run` checks every file against meta.json's sha256 and raises :class:`StoreError` (one
+line naming the file) when one does not match or does not load.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
+import shutil
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from toymodels.config import ConfigError, SweepConfig, config_hash, from_dict, to_dict
+
+
+class StoreError(ValueError):
+    """A file of a run directory that does not load or does not match its recorded sha256."""
 
 
 def run_dir(cfg: SweepConfig) -> Path:
@@ -92,8 +106,11 @@ def _json_default(o):
 
 
 def read_json(path: Path) -> Any:
-    with open(path) as f:
-        return json.load(f)
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (ValueError, UnicodeDecodeError) as e:  # JSONDecodeError is a ValueError
+        raise StoreError(f"{path} does not load as JSON ({type(e).__name__}: {str(e).splitlines()[0]})") from None
 
 
 def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -101,22 +118,74 @@ def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def read_npz(path: Path) -> dict[str, np.ndarray]:
-    with np.load(path) as z:
-        return {k: z[k] for k in z.files}
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return {k: z[k] for k in z.files}
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, KeyError) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise StoreError(f"{path} does not load as an npz archive ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0] if str(e) else 'truncated'})") from None
 
 
 def write_csv(path: Path, rows: list[dict]) -> None:
     buf = io.StringIO()
     if rows:
-        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        fields = list(dict.fromkeys(k for r in rows for k in r))  # rows may differ (e.g. a diverged cell)
+        writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     atomic_write(path, lambda f: f.write(buf.getvalue().encode()))
 
 
 def read_csv(path: Path) -> list[dict]:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
+    try:
+        with open(path, newline="") as f:
+            return list(csv.DictReader(f))
+    except (csv.Error, UnicodeDecodeError) as e:
+        raise StoreError(f"{path} does not load as CSV ({type(e).__name__}: {e})") from None
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def checksums(rdir: Path, names) -> dict[str, str]:
+    """{name: sha256} of the files ``names`` of ``rdir`` (recorded in meta.json)."""
+    return {n: sha256_file(Path(rdir) / n) for n in names}
+
+
+def verify(rdir: Path, meta: dict) -> None:
+    """Raise StoreError naming the first file whose sha256 differs from meta.json's, or that is
+    missing. Directories written before checksums were recorded (no ``sha256``) pass."""
+    for name, digest in (meta.get("sha256") or {}).items():
+        path = Path(rdir) / name
+        if not path.exists():
+            raise StoreError(f"{path} is missing (meta.json lists it); the run directory is incomplete")
+        if sha256_file(path) != digest:
+            raise StoreError(f"{path} does not match the sha256 recorded in meta.json (changed or corrupt "
+                             f"after the run); delete the run directory and run the sweep again")
+
+
+def clean_partial(rdir: Path) -> list[Path]:
+    """Remove the temporary files that a killed write leaves (``.<name>.*.tmp``) in ``rdir`` and
+    ``rdir/chunks``; returns what was removed."""
+    removed = []
+    for d in (Path(rdir), Path(rdir) / "chunks"):
+        if d.is_dir():
+            for p in d.glob(".*.tmp"):
+                p.unlink(missing_ok=True)
+                removed.append(p)
+    return removed
+
+
+def remove_chunks(rdir: Path) -> None:
+    """Delete ``rdir/chunks`` and everything in it (after the final files are written)."""
+    shutil.rmtree(Path(rdir) / "chunks", ignore_errors=True)
 
 
 def ensure_writable(directory: Path) -> None:
@@ -143,8 +212,13 @@ def chunk_path(rdir: Path, bucket: int, start: int, stop: int) -> Path:
 
 
 def is_complete(rdir: Path) -> bool:
-    meta = rdir / "meta.json"
-    return meta.exists() and read_json(meta).get("status") == "complete"
+    """Whether meta.json says complete. A meta.json that does not load counts as not complete
+    (it is written last, atomically, so only outside damage makes it unreadable)."""
+    meta = Path(rdir) / "meta.json"
+    try:
+        return meta.exists() and read_json(meta).get("status") == "complete"
+    except StoreError:
+        return False
 
 
 class Bucket:
@@ -176,17 +250,32 @@ class Bucket:
 class Run:
     """A finished sweep read back from its directory: ``Run(path).buckets[0].params["W_HxF"]``."""
 
-    def __init__(self, rdir: str | os.PathLike):
+    def __init__(self, rdir: str | os.PathLike, verify_files: bool = True):
         self.dir = Path(rdir)
         if not (self.dir / "config.json").exists():
             raise FileNotFoundError(f"{self.dir} is not a run directory (no config.json)")
-        self.config = load_config(self.dir)
         self.meta = read_json(self.dir / "meta.json") if (self.dir / "meta.json").exists() else {}
-        if not is_complete(self.dir):
-            raise FileNotFoundError(f"{self.dir} is not a finished sweep (status: "
-                                    f"{self.meta.get('status', 'missing')}); run the sweep again to resume it")
+        if not isinstance(self.meta, dict) or self.meta.get("status") != "complete":
+            status = self.meta.get("status", "missing") if isinstance(self.meta, dict) else "unreadable"
+            raise FileNotFoundError(f"{self.dir} is not a finished sweep (status: {status}); "
+                                    f"run the sweep again to resume it")
+        if verify_files:
+            verify(self.dir, self.meta)
+        try:
+            self.config = load_config(self.dir)
+        except (ConfigError, TypeError, AttributeError) as e:
+            raise StoreError(f"{self.dir / 'config.json'} is not a valid config ({e})") from None
         grid = read_json(self.dir / "grid.json")
         rows = read_csv(self.dir / "metrics.csv")
+        try:
+            self._load_buckets(grid, rows)
+        except StoreError:
+            raise
+        except (KeyError, TypeError, ValueError) as e:
+            raise StoreError(f"{self.dir} has inconsistent grid.json/metrics.csv/npz files "
+                             f"({type(e).__name__}: {e})") from None
+
+    def _load_buckets(self, grid: dict, rows: list[dict]) -> None:
         self.buckets = []
         for b in grid["buckets"]:
             k = b["index"]

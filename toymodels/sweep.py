@@ -74,25 +74,41 @@ def plan_bucket(cfg: SweepConfig, index: int, model: ModelConfig) -> BucketPlan:
     focus = g.focus_feature % n
     axes = {a: np.asarray(getattr(g, a), np.float64) for a in VALUE_AXES if getattr(g, a)}
     axes["seed"] = np.arange(g.seed, g.seed + g.n_seeds)
-    base_importance = data_lib.importance_profile(d, n).astype(np.float64)
+    with np.errstate(over="ignore"):  # an overflow is reported below, naming its field
+        base_importance = data_lib.importance_profile(d, n).astype(np.float64)
     dens, imps, seeds, tags = [], [], [], []
     for combo in itertools.product(*axes.values()):
         v = dict(zip(axes, combo))
         density = np.full(n, v.get("density", d.density))
         if "relative_density" in v:
             density[focus] *= v["relative_density"]
-        importance = (v["importance_decay"] ** np.arange(n) if "importance_decay" in v
-                      else base_importance.copy())
+        with np.errstate(over="ignore"):
+            importance = (v["importance_decay"] ** np.arange(n) if "importance_decay" in v
+                          else base_importance.copy())
+        if not _fits_f32(importance):  # e.g. importance_decay 1e30 over 5 features overflows float32
+            field = {"decay": "importance_decay", "log_linspace": "importance_range"}.get(d.importance, "importance_values")
+            name = "grid.importance_decay" if "importance_decay" in v else f"data.{field}"
+            raise ConfigError(name, float(v["importance_decay"]) if "importance_decay" in v else getattr(d, field),
+                              f"such that every importance of the {n} features fits float32 (<= 3.4e38)")
         if "relative_importance" in v:
             importance[focus] *= v["relative_importance"]
+            if not _fits_f32(importance):
+                raise ConfigError("grid.relative_importance", float(v["relative_importance"]),
+                                  "small enough that the focus feature's importance fits float32 (<= 3.4e38)")
         tag_values = {a: v.get(a) for a in VALUE_AXES}
         tag_values["density"] = v.get("density", d.density)
         dens.append(np.clip(density, 1e-12, 1.0))
         imps.append(importance)
         seeds.append(int(v["seed"]))
         tags.append(cell_tag(model, tag_values))
-    return BucketPlan(index, model, axes, np.asarray(dens, np.float32), np.asarray(imps, np.float32),
+    with np.errstate(over="ignore"):
+        imps_f32 = np.asarray(imps, np.float32)
+    return BucketPlan(index, model, axes, np.asarray(dens, np.float32), imps_f32,
                       np.asarray(seeds, np.int64), np.asarray(tags, np.uint32))
+
+
+def _fits_f32(a: np.ndarray) -> bool:
+    return bool(np.all(np.isfinite(a)) and np.all(np.abs(a) <= np.finfo(np.float32).max))
 
 
 def plan_buckets(cfg: SweepConfig) -> list[BucketPlan]:
@@ -174,6 +190,50 @@ def memory_budget_bytes(cfg: SweepConfig) -> int:
         return int(stats["bytes_limit"]) // 4
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return int(ram) // 4 // jax.local_device_count()
+
+
+class MemoryPreflightError(ConfigError):
+    """Even one model at a time does not fit in memory (raised before anything is written)."""
+
+    def __init__(self, model: ModelConfig, need: int, budget: int, where: str):
+        self.field, self.value = "model", f"n_features={model.n_features}, n_hidden={model.n_hidden}"
+        self.allowed = where
+        ValueError.__init__(self, f"one {model.kind} model with n_features={model.n_features}, n_hidden="
+                            f"{model.n_hidden} needs ~{_gib(need)} of memory to train (weights, AdamW state, "
+                            f"one batch); {where} is {_gib(budget)}: reduce the model, --train.batch-size or "
+                            f"--train.eval-samples")
+
+    def cli_message(self) -> str:
+        return str(self)
+
+
+def _gib(n: int) -> str:
+    return f"{n / 2**30:,.2f} GiB" if n >= 2**28 else f"{n / 2**20:,.1f} MiB"
+
+
+def device_memory_bytes() -> int:
+    """All memory of one device: a GPU/TPU's bytes_limit, else the host's RAM shared by its
+    CPU devices."""
+    try:
+        stats = jax.local_devices()[0].memory_stats() or {}
+    except Exception:
+        stats = {}
+    if stats.get("bytes_limit"):
+        return int(stats["bytes_limit"])
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")) // jax.local_device_count()
+
+
+def preflight_memory(cfg: SweepConfig, buckets: list[BucketPlan], plan) -> None:
+    """Refuse, before anything is allocated or written, a bucket of which even ONE model cannot fit:
+    its footprint (:func:`model_footprint_bytes`) against the whole memory of one device
+    (memory_budget_mb only sizes chunks: a chunk is at least one model whatever the budget).
+    Raises :class:`MemoryPreflightError`."""
+    k = plan.lo_CxK.shape[1]
+    for bp in buckets:
+        need = model_footprint_bytes(RunSpec(bp.model, cfg.data, cfg.train), k)
+        budget, where = device_memory_bytes(), f"the memory of one {jax.default_backend()} device"
+        if need > budget:
+            raise MemoryPreflightError(bp.model, need, budget, where)
 
 
 def block_target(spec: RunSpec, block_size: int = 0) -> int:
@@ -425,10 +485,12 @@ def cell_metrics(model: ModelConfig, params: dict[str, np.ndarray], eval_loss, e
     finite = np.isfinite(eval_loss) & np.all(np.isfinite(W.reshape(W.shape[0], -1)), axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         dims = np.where(frob2 > 0, model.n_hidden / frob2, np.inf)
+    # a diverged model is never "0 represented, D* = inf": NaN and -1 say it has no such numbers
+    w_finite = np.all(np.isfinite(W.reshape(W.shape[0], -1)), axis=1)
     return {"eval_loss": eval_loss, "eval_loss_se": eval_loss_se, "dataset_loss": dataset_loss,
             "finite": finite.astype(int),
-            "frobenius2": frob2, "dims_per_feature": dims,
-            "n_represented": (norms > REPRESENTED_NORM).sum(axis=-1)}
+            "frobenius2": frob2, "dims_per_feature": np.where(w_finite, dims, np.nan),
+            "n_represented": np.where(w_finite, (norms > REPRESENTED_NORM).sum(axis=-1), -1)}
 
 
 @dataclasses.dataclass
@@ -453,38 +515,58 @@ def run_sweep(cfg: SweepConfig, *, max_chunks: int | None = None) -> SweepResult
     init_distributed(cfg)
     writer = jax.process_index() == 0
     rdir = store.run_dir(cfg)
+    buckets = plan_buckets(cfg)
+    plan = plan_intervals(cfg.train.steps, cfg.train.n_snapshots)
+    preflight_memory(cfg, buckets, plan)  # before anything is written
     if writer:
         store.ensure_writable(Path(cfg.results_dir))
     if bool(_agree(writer and store.is_complete(rdir))):
         meta = store.read_json(rdir / "meta.json") if writer else {}
+        if writer:  # a kill after meta.json but before the cleanup leaves chunks/ and temporaries
+            store.clean_partial(rdir)
+            store.remove_chunks(rdir)
         return SweepResult(rdir, 0, 0.0, meta.get("nonfinite_cells", []))
     if writer:
+        store.clean_partial(rdir)  # temporaries of a killed write are never read back
         store.save_config(rdir, cfg)
     t0 = time.perf_counter()
-    buckets = plan_buckets(cfg)
-    plan = plan_intervals(cfg.train.steps, cfg.train.n_snapshots)
     total = sum(b.n_cells for b in buckets) * cfg.train.steps
     progress = Progress(total, cfg.name, cfg.progress and writer)
     trained, new_chunks = 0, 0
     results: dict[int, list[dict[str, np.ndarray]]] = {}
-    for bp in buckets:
+    layouts = [chunk_layout(cfg, RunSpec(bp.model, cfg.data, cfg.train), bp.n_cells, plan.lo_CxK.shape[1])
+               for bp in buckets]
+    if writer:  # chunks of another layout (e.g. resumed with a different --chunk-size) are stale
+        expected = {store.chunk_path(rdir, bp.index, a, min(a + size, bp.n_cells)).name
+                    for bp, (size, _) in zip(buckets, layouts) for a in range(0, bp.n_cells, size)}
+        for p in (rdir / "chunks").glob("*.npz") if (rdir / "chunks").is_dir() else []:
+            if p.name not in expected:
+                p.unlink()
+    for bp, (size, block) in zip(buckets, layouts):
         spec = RunSpec(bp.model, cfg.data, cfg.train)
-        size, block = chunk_layout(cfg, spec, bp.n_cells, plan.lo_CxK.shape[1])
         results[bp.index] = []
         starts = list(range(0, bp.n_cells, size))
         paths = [store.chunk_path(rdir, bp.index, a, min(a + size, bp.n_cells)) for a in starts]
-        done = _agree(np.array([writer and p.exists() for p in paths], bool))
-        for start, path, finished in zip(starts, paths, done):
+        saved = [_load_chunk(p, stop - start) if writer else None
+                 for p, start, stop in zip(paths, starts, [min(a + size, bp.n_cells) for a in starts])]
+        done = _agree(np.array([c is not None for c in saved], bool))
+        t_chunk = time.perf_counter()
+        for start, path, finished, chunk in zip(starts, paths, done, saved):
             stop = min(start + size, bp.n_cells)
             if finished:
                 if writer:
-                    results[bp.index].append(store.read_npz(path))
+                    results[bp.index].append(chunk)
                 progress.update((stop - start) * cfg.train.steps, "(resumed)", timed=False)
                 continue
             if max_chunks is not None and new_chunks >= max_chunks:
                 return SweepResult(rdir, trained, time.perf_counter() - t0, [])
             out = train_chunk(spec, _hyper(bp, slice(start, stop), size), plan, progress, block)
             out = {k: v[: stop - start] for k, v in out.items()}
+            # the chunk's cost (training, compilation, waiting) travels with it, so a resumed
+            # sweep's meta.json still reports what the whole run cost
+            now = time.perf_counter()
+            out[COST_KEY] = np.float64(now - t_chunk)
+            t_chunk = now
             if writer:
                 store.write_npz(path, out)
                 results[bp.index].append(out)
@@ -495,18 +577,45 @@ def run_sweep(cfg: SweepConfig, *, max_chunks: int | None = None) -> SweepResult
     return SweepResult(rdir, trained, wall, nonfinite)
 
 
+COST_KEY = "cost:wall_s"
+"""Seconds a chunk took to train (its share of compilation included), stored in its chunk file."""
+
+
+def _load_chunk(path: Path, n_models: int) -> dict[str, np.ndarray] | None:
+    """A finished chunk's arrays, or None when it is absent or unusable (then it is trained again):
+    a file that does not load, or whose arrays do not hold n_models models (e.g. a chunk of an
+    earlier layout under the same name cannot happen, but a damaged file can)."""
+    if not path.exists():
+        return None
+    try:
+        out = store.read_npz(path)
+    except store.StoreError:
+        path.unlink(missing_ok=True)
+        return None
+    if not out or any(k != COST_KEY and (v.ndim == 0 or v.shape[0] != n_models) for k, v in out.items()):
+        path.unlink(missing_ok=True)
+        return None
+    return out
+
+
 def _finalize(cfg, rdir, buckets, plan, results, wall, trained) -> list[str]:
     rows, grid_json, nonfinite = [], [], []
+    t_final = time.perf_counter()
+    chunk_cost = sum(float(r.get(COST_KEY, 0.0)) for rs in results.values() for r in rs)
+    written = ["config.json"]
     for bp in buckets:
-        cat = {k: np.concatenate([r[k] for r in results[bp.index]]) for k in results[bp.index][0]}
+        cat = {k: np.concatenate([r[k] for r in results[bp.index]]) for k in results[bp.index][0]
+               if k != COST_KEY}
         shape = bp.grid_shape
         params = {k[2:]: v.reshape(shape + v.shape[1:]) for k, v in cat.items() if k.startswith("p:")}
         axis_arrays = {f"axis_{a}": v for a, v in bp.axes.items()}
         store.write_npz(rdir / f"params-b{bp.index}.npz", {**params, **axis_arrays})
+        written.append(f"params-b{bp.index}.npz")
         if "loss_T" in cat:
             hist = {k[2:]: v.reshape(shape + v.shape[1:]) for k, v in cat.items() if k.startswith("s:")}
             hist["loss"] = cat["loss_T"].reshape(shape + cat["loss_T"].shape[1:])
             store.write_npz(rdir / f"history-b{bp.index}.npz", {"steps_T": plan.steps_T, **hist, **axis_arrays})
+            written.append(f"history-b{bp.index}.npz")
         flat_params = {k[2:]: v for k, v in cat.items() if k.startswith("p:")}
         cols = cell_metrics(bp.model, flat_params, cat["eval_loss"], cat["eval_loss_se"], cat["dataset_loss"])
         grid_values = list(itertools.product(*bp.axes.values()))
@@ -522,28 +631,48 @@ def _finalize(cfg, rdir, buckets, plan, results, wall, trained) -> list[str]:
                           "axes": {a: v.tolist() for a, v in bp.axes.items()}, "shape": list(bp.grid_shape)})
     store.write_json(rdir / "grid.json", {"buckets": grid_json})
     store.write_csv(rdir / "metrics.csv", rows)
+    written += ["grid.json", "metrics.csv"]
     n_models = sum(b.n_cells for b in buckets)
+    # The whole run's cost, over every session that trained part of it: each chunk carries its
+    # own training time, plus this session's final writing. trained_models counts every model.
+    total_wall = chunk_cost + (time.perf_counter() - t_final)
     store.write_json(rdir / "meta.json", {
-        "status": "complete", "name": cfg.name, "wall_s": round(wall, 3), "trained_models": trained,
-        "n_models": n_models, "model_steps_per_s": round(trained * cfg.train.steps / wall, 1) if wall > 0 and trained else None,
+        "status": "complete", "name": cfg.name, "wall_s": round(total_wall, 3), "trained_models": n_models,
+        "n_models": n_models,
+        "model_steps_per_s": round(n_models * cfg.train.steps / chunk_cost, 1) if chunk_cost > 0 else None,
+        "this_session": {"wall_s": round(wall, 3), "trained_models": trained, "resumed": trained < n_models},
         "nonfinite_cells": nonfinite, "versions": versions(), "devices": [str(d) for d in jax.devices()],
         "process_count": jax.process_count(),
-        "backend": jax.default_backend(), "host": platform.node(), "cpu_count": os.cpu_count()})
-    for p in sorted((rdir / "chunks").glob("*.npz")):
-        p.unlink()
-    if (rdir / "chunks").exists():
-        (rdir / "chunks").rmdir()
+        "backend": jax.default_backend(), "host": platform.node(), "cpu_count": os.cpu_count(),
+        "sha256": store.checksums(rdir, written)})
+    store.remove_chunks(rdir)
+    store.clean_partial(rdir)
     return nonfinite
 
 
-def versions() -> dict[str, str]:
-    import flax
-    import optax
+def _package_version(name: str) -> str:
+    """A package's version, never an exception: its ``__version__``, else the installed metadata,
+    else "unknown". (A folder named like the package in the working directory can shadow it as a
+    namespace package without ``__version__``; a run must still record its meta.json.)"""
+    import importlib
+    import importlib.metadata
+    try:
+        v = getattr(importlib.import_module(name), "__version__", None)
+        if isinstance(v, str):
+            return v
+    except Exception:
+        pass
+    try:
+        return importlib.metadata.version(name)
+    except Exception:
+        return "unknown"
 
-    import toymodels
-    return {"toymodels": toymodels.__version__, "jax": jax.__version__, "jaxlib": jax.lib.__version__
-            if hasattr(jax.lib, "__version__") else "", "numpy": np.__version__, "optax": optax.__version__,
-            "flax": flax.__version__, "python": platform.python_version()}
+
+def versions() -> dict[str, str]:
+    return {"toymodels": _package_version("toymodels"), "jax": jax.__version__,
+            "jaxlib": _package_version("jaxlib"), "numpy": np.__version__,
+            "optax": _package_version("optax"), "flax": _package_version("flax"),
+            "python": platform.python_version()}
 
 
 def eval_example_losses(run: store.Run, bucket: int, cells) -> np.ndarray:

@@ -64,6 +64,8 @@ from toymodels.analysis.measures import (
     NEURON_MONOSEMANTIC,
     NEURON_POLYSEMANTIC,
     NEURON_STATUS_NAMES,
+    NEURON_NONFINITE,
+    NONFINITE,
     NOT_REPRESENTED,
     STATUS_NAMES,
     SUPERPOSITION,
@@ -87,8 +89,10 @@ from toymodels.analysis.measures import (
     total_dimensionality,
 )
 from toymodels.analysis.phases import (
+    PHASE_CONFUSED,
     PHASE_DEDICATED,
     PHASE_NAMES,
+    PHASE_NAMES_EXACT,
     PHASE_NOT_REPRESENTED,
     PHASE_SUPERPOSITION,
     agreement,
@@ -97,9 +101,12 @@ from toymodels.analysis.phases import (
     config_grid_n3m2,
     config_n3m2,
     feature_phase,
+    label_models,
+    nearest_minimum,
     phase_boundary_n2m1,
     phase_boundary_n3m2,
     phase_grid,
+    phase_n2m1,
     seed_protocol,
     seed_protocol_grid,
     status_to_phase,
@@ -159,11 +166,14 @@ def analyze_grid(
       * ``status_F`` (*G, n): int32 codes NOT_REPRESENTED 0, DEDICATED 1, SUPERPOSITION 2,
         ANTIPODAL 3
       * ``status_counts_4`` (*G, 4): features per status code
-      * ``n_represented`` (*G): features with status != 0
+      * ``n_represented`` (*G): features with status != 0 (-1 for a diverged model)
+      * ``finite`` (*G): bool, the model's weights are all finite. A diverged model has status
+        NONFINITE (-1) for every feature and NaN measures, never "not represented" or D = 0.
 
       and for relu_hidden and abs (neurons = rows of W, resp. W1):
 
-      * ``neuron_status_H`` (*G, m): NEURON_DEAD 0, NEURON_MONOSEMANTIC 1, NEURON_POLYSEMANTIC 2
+      * ``neuron_status_H`` (*G, m): NEURON_DEAD 0, NEURON_MONOSEMANTIC 1, NEURON_POLYSEMANTIC 2,
+        NEURON_NONFINITE -1 (a neuron with a NaN/Inf weight; in no count)
       * ``neuron_counts_3`` (*G, 3): neurons per code
       * ``n_monosemantic``, ``n_polysemantic``, ``n_dead_neurons`` (*G)
 
@@ -176,8 +186,14 @@ def analyze_grid(
     if kind == "abs" and isinstance(W, (tuple, list)):
         W, W2 = W
     W = jnp.asarray(W)
+    if W.ndim < 2 or not jnp.issubdtype(W.dtype, jnp.number) or jnp.issubdtype(W.dtype, jnp.complexfloating):
+        raise ValueError(f"W has shape {W.shape} and dtype {W.dtype}: expected real numbers of shape (*grid, m, n)")
     grid = W.shape[:-2]
     m, n = W.shape[-2:]
+    if b is not None and kind == "relu" and tuple(jnp.shape(b)) != grid + (n,):
+        raise ValueError(f"b has shape {tuple(jnp.shape(b))}; expected {grid + (n,)} (*grid, n)")
+    if W2 is not None and kind == "abs" and tuple(jnp.shape(W2)) != grid + (n, m):
+        raise ValueError(f"W2 has shape {tuple(jnp.shape(W2))}; expected {grid + (n, m)} (*grid, n, m)")
     W_NxHxF = W.reshape((-1, m, n))
     N = W_NxHxF.shape[0]
     use_b = kind == "relu" and b is not None
@@ -227,6 +243,8 @@ __all__ = [
     "NEURON_MONOSEMANTIC",
     "NEURON_POLYSEMANTIC",
     "NEURON_STATUS_NAMES",
+    "NONFINITE",
+    "NEURON_NONFINITE",
     "feature_norms",
     "interference",
     "superposition",

@@ -17,10 +17,11 @@ How a factor is named (:func:`name_factor`):
 2. k = number of features, d = numerical rank of the factor's columns (singular values above
    rank_tol × the largest).
 3. A reference polytope with the same (k, d) must match the factor's Gram matrix of unit vectors
-   up to a permutation of the features (entrywise within gram_atol). The comparison uses |cos|
-   by default, so it is invariant to flipping the sign of a column (D_i, the superposition score
-   and the tegum split are all sign-invariant); pass ``signed=True`` to require the signed
-   polytope. Checking the Gram matrix, not only (k, d), is what separates e.g. a cube (8 in 3,
+   up to a permutation of the features (entrywise within gram_atol). The comparison uses the
+   SIGNED cosines by default: in x' = ReLU(WᵀWx + b) flipping a column's sign changes the model
+   (a same-sign parallel pair is not a digon, a triangle with one column negated is not a
+   triangle), although D_i, the superposition score and the tegum split are sign-invariant.
+   ``signed=False`` compares |cos| (the polytope's lines) instead. Checking the Gram matrix, not only (k, d), is what separates e.g. a cube (8 in 3,
    also D = 3/8) from a square antiprism, or an irregular 5-in-2 tight frame from a pentagon.
 4. With ``require_tight_frame`` (default), every member must also have its factor-local
    D_i within dim_atol of d/k, i.e. equal norms on the regular shape.
@@ -139,6 +140,24 @@ def snap_fractions(D_N, *, max_denominator: int = 8, atol: float = 0.01):
     ]
 
 
+def _finite_weights(W, name: str = "W_HxF", b_F=None) -> np.ndarray:
+    """W as float64, or ValueError when it (or b_F) holds a NaN/Inf: the geometry of a diverged
+    model is undefined, and naming it (e.g. "dedicated, tight frame") would be a wrong answer."""
+    W = np.asarray(W, dtype=np.float64)
+    if W.ndim != 2:
+        raise ValueError(f"{name} has shape {W.shape}; expected 2-D (m hidden, n features)")
+    bad = int(np.size(W) - np.isfinite(W).sum())
+    if b_F is not None:
+        b = np.asarray(b_F, dtype=np.float64)
+        if b.shape != (W.shape[1],):
+            raise ValueError(f"b_F has shape {b.shape}; expected ({W.shape[1]},) (one per feature)")
+        bad += int(b.size - np.isfinite(b).sum())
+    if bad:
+        raise ValueError(f"{name} (or b_F) holds {bad} non-finite entries (a diverged model): its "
+                         f"geometry is undefined")
+    return W
+
+
 def _fraction_str(frac):
     return None if frac is None else str(frac)
 
@@ -203,7 +222,7 @@ def tegum_factors(
     Returns:
       list of int arrays of feature indices, each sorted, ordered by their smallest index.
     """
-    W = np.asarray(W_HxF, dtype=np.float64)
+    W = _finite_weights(W_HxF, "W_HxF", b_F)
     rep = represented_features(W, b_F, norm_threshold=norm_threshold)
     if rep.size == 0:
         return []
@@ -256,7 +275,7 @@ def name_factor(
     rank_tol: float = 0.1,
     gram_atol: float = 0.05,
     dim_atol: float = 0.05,
-    signed: bool = False,
+    signed: bool = True,
     require_tight_frame: bool = True,
 ):
     """Name one tegum factor's polytope (see the module docstring for the rules).
@@ -266,15 +285,18 @@ def name_factor(
       rank_tol: relative singular-value cut-off for the factor dimension d.
       gram_atol: entrywise tolerance when matching unit-vector Gram matrices.
       dim_atol: tolerance on |D_i - d/k| for the tight-frame test (factor-local D_i).
-      signed: compare signed cosines (the actual polytope) instead of |cos| (its lines).
+      signed: compare signed cosines (the actual polytope; default) or, when False, |cos| (its
+        lines, blind to a column's sign).
       require_tight_frame: also require the tight-frame test to name a polytope.
 
     Returns:
       (name, d, tight_frame): the name (a :data:`POLYTOPES` key or "other (k features in d
       dims)"), the numerical rank d, and whether every factor-local D_i is within dim_atol of d/k.
     """
-    W = np.asarray(W_HxK, dtype=np.float64)
+    W = _finite_weights(W_HxK, "W_HxK")
     k = W.shape[1]
+    if k == 0 or np.any(np.linalg.norm(W, axis=0) == 0):
+        raise ValueError(f"W_HxK has shape {W.shape} or a zero column: a factor needs k >= 1 nonzero columns")
     d = factor_rank(W, rank_tol=rank_tol)
     D_K = _np_dimensionality(W)
     tight = bool(d > 0 and np.all(np.abs(D_K - d / k) <= dim_atol))
@@ -311,7 +333,7 @@ def geometry_table(
     rank_tol: float = 0.1,
     gram_atol: float = 0.05,
     dim_atol: float = 0.05,
-    signed: bool = False,
+    signed: bool = True,
     require_tight_frame: bool = True,
     max_denominator: int = 8,
     fraction_atol: float = 0.01,
@@ -337,7 +359,7 @@ def geometry_table(
       * ``D_fraction``: list[str | None], D snapped to a/b (e.g. "2/5") or None;
       * ``norms``: list[float], each member's ||W_i||.
     """
-    W = np.asarray(W_HxF, dtype=np.float64)
+    W = _finite_weights(W_HxF, "W_HxF", b_F)
     D_F = _np_dimensionality(W)
     norms_F = np.linalg.norm(W, axis=0)
     rows = []
@@ -393,6 +415,8 @@ def geometry_summary(W_HxF, b_F=None, **kwargs) -> dict:
       **kwargs: thresholds forwarded to :func:`geometry_table` (``max_denominator`` and
         ``fraction_atol`` also apply to ``D_fraction_F``).
 
+    Raises ValueError when W or b_F holds a NaN/Inf (a diverged model has no geometry).
+
     Returns:
       dict with keys
 
@@ -405,7 +429,7 @@ def geometry_summary(W_HxF, b_F=None, **kwargs) -> dict:
         represented features form exactly that structure (e.g. "octahedron" for 3 digons,
         "pentagon"), else None.
     """
-    W = np.asarray(W_HxF, dtype=np.float64)
+    W = _finite_weights(W_HxF, "W_HxF", b_F)
     table = geometry_table(W, b_F, **kwargs)
     in_factor = {i for row in table for i in row["features"]}
     not_rep = [i for i in range(W.shape[1]) if i not in in_factor]

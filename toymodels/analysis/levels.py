@@ -21,11 +21,23 @@ PAPER_LEVELS: tuple[float, ...] = (1.0, 3 / 4, 2 / 3, 1 / 2, 2 / 5, 3 / 8)
 """The fractions of the third-party check in paper_spec 3.5 (D_i within 0.02 of one of these)."""
 
 
+def _finite_values(D_N, name: str = "D_N") -> np.ndarray:
+    """D_N flattened as float64, or ValueError naming how many entries are NaN/Inf: a level
+    statistic that silently dropped a diverged model's D would read as a clean sweep. Filter
+    explicitly (e.g. by the sweep's ``finite`` column) and report what was left out."""
+    D = np.asarray(D_N, dtype=np.float64).ravel()
+    bad = int(D.size - np.isfinite(D).sum())
+    if bad:
+        raise ValueError(f"{name} holds {bad} non-finite values of {D.size} (diverged models?): "
+                         f"drop them explicitly before counting levels")
+    return D
+
+
 def level_counts(D_N, levels, *, atol: float = 0.01) -> np.ndarray:
     """Number of entries of D_N within atol of each level.
 
     Args:
-      D_N: values, any shape (flattened); non-finite values count nowhere.
+      D_N: values, any shape (flattened); a NaN/Inf raises ValueError (never silently dropped).
       levels: K target values.
       atol: half-width of each window (inclusive).
 
@@ -33,7 +45,7 @@ def level_counts(D_N, levels, *, atol: float = 0.01) -> np.ndarray:
       int array of shape (K,). A value within atol of two levels counts for both (the windows of
       the paper's levels do not overlap for atol < 1/80).
     """
-    D = np.asarray(D_N, dtype=np.float64).ravel()
+    D = _finite_values(D_N)
     L = np.asarray(levels, dtype=np.float64).ravel()
     return (np.abs(D[None, :] - L[:, None]) <= atol).sum(axis=1).astype(np.int64)
 
@@ -41,10 +53,11 @@ def level_counts(D_N, levels, *, atol: float = 0.01) -> np.ndarray:
 def near_level_fraction(D_N, levels=PAPER_LEVELS, *, atol: float = 0.02, min_value: float = 0.1) -> float:
     """Fraction of the entries with D_i >= min_value that lie within atol of any level.
 
-    min_value drops unlearned features (D_i ≈ 0). NaN when no entry reaches min_value.
+    min_value drops unlearned features (D_i ≈ 0). NaN when no entry reaches min_value. A NaN/Inf
+    entry raises ValueError (never silently dropped).
     """
-    D = np.asarray(D_N, dtype=np.float64).ravel()
-    D = D[np.isfinite(D) & (D >= min_value)]
+    D = _finite_values(D_N)
+    D = D[D >= min_value]
     if D.size == 0:
         return float("nan")
     L = np.asarray(levels, dtype=np.float64).ravel()

@@ -17,10 +17,18 @@ constant               value  meaning
 ``DEDICATED``          1      represented, superposition score < superposition_threshold
 ``SUPERPOSITION``      2      represented, shares its direction with other features
 ``ANTIPODAL``          3      represented, forms an isolated antipodal pair (a digon)
+``NONFINITE``          -1     the model's weights (or bias) hold a NaN/Inf: a diverged model
 =====================  =====  ==============================================================
 
+Diverged models (paper_spec 7; docs/reliability.md). A NaN or Inf anywhere in W (or b) makes
+every feature's status ``NONFINITE`` (-1, not an index into STATUS_NAMES), ``n_represented`` -1,
+and the float measures (norms, D_i, D*, superposition) NaN for the affected entries. Nothing
+reads a diverged model as "not represented", "dedicated" or D = 0. :func:`status_counts`
+counts only the codes 0-3, so a diverged model's counts sum to 0, not n.
+
 Neuron status codes (:func:`neuron_status`, privileged-basis and |x| models, paper sections 7-8):
-``NEURON_DEAD`` 0, ``NEURON_MONOSEMANTIC`` 1, ``NEURON_POLYSEMANTIC`` 2.
+``NEURON_DEAD`` 0, ``NEURON_MONOSEMANTIC`` 1, ``NEURON_POLYSEMANTIC`` 2, and ``NEURON_NONFINITE``
+-1 for a neuron whose weights hold a NaN/Inf (counted by no :func:`neuron_counts` entry).
 """
 
 from __future__ import annotations
@@ -32,11 +40,13 @@ NOT_REPRESENTED = 0
 DEDICATED = 1
 SUPERPOSITION = 2
 ANTIPODAL = 3
+NONFINITE = -1
 STATUS_NAMES = ("not represented", "dedicated", "superposition", "antipodal")
 
 NEURON_DEAD = 0
 NEURON_MONOSEMANTIC = 1
 NEURON_POLYSEMANTIC = 2
+NEURON_NONFINITE = -1
 NEURON_STATUS_NAMES = ("dead", "monosemantic", "polysemantic")
 
 # The companion notebook's clamp in compute_dimensionality (paper_spec 2).
@@ -50,9 +60,18 @@ def _float(x):
 
 
 def _safe_sqrt(x):
-    """sqrt with a zero (not NaN) gradient at 0, so zero columns stay differentiable."""
+    """sqrt with a zero (not NaN) gradient at 0, so zero columns stay differentiable; NaN stays NaN."""
     pos = x > 0
-    return jnp.where(pos, jnp.sqrt(jnp.where(pos, x, 1.0)), 0.0)
+    return jnp.where(pos, jnp.sqrt(jnp.where(pos, x, 1.0)), jnp.where(jnp.isnan(x), jnp.nan, 0.0))
+
+
+def _all_finite(*arrays):
+    """Scalar bool: every entry of every (non-None) array is finite."""
+    ok = jnp.array(True)
+    for a in arrays:
+        if a is not None:
+            ok = ok & jnp.all(jnp.isfinite(_float(a)))
+    return ok
 
 
 @jax.jit
@@ -147,7 +166,9 @@ def dimensionality(V_HxN, *, eps: float = NORM_EPS):
     denom_N = jnp.sum(_projections_squared(V_HxN, eps), axis=1)
     # where() on both branches keeps the gradient NaN-free for zero columns.
     safe_denom_N = jnp.where(denom_N > 0, denom_N, 1.0)
-    return jnp.where(denom_N > 0, norms_sq_N / safe_denom_N, 0.0)
+    D_N = jnp.where(denom_N > 0, norms_sq_N / safe_denom_N, 0.0)
+    # a NaN/Inf anywhere poisons every denominator: D is NaN then, never the zero-column 0
+    return jnp.where(jnp.isfinite(denom_N) & jnp.isfinite(norms_sq_N), D_N, jnp.nan)
 
 
 @jax.jit
@@ -179,10 +200,10 @@ def dims_per_feature(W_HxF):
       W_HxF: weights, shape (m, n).
 
     Returns:
-      D_star: scalar. inf for an all-zero W.
+      D_star: scalar. inf for an all-zero W; NaN when W holds a NaN/Inf (not 0).
     """
     W_HxF = _float(W_HxF)
-    return W_HxF.shape[0] / jnp.sum(W_HxF**2)
+    return jnp.where(_all_finite(W_HxF), W_HxF.shape[0] / jnp.sum(W_HxF**2), jnp.nan)
 
 
 @jax.jit
@@ -262,6 +283,7 @@ def feature_status(
     * ``DEDICATED`` (1): represented with Σ_{j≠i} (Ŵ_i·W_j)² < superposition_threshold.
       For a unit-norm feature this means D_i > 1/(1 + threshold) ≈ 0.91 at the default.
     * ``SUPERPOSITION`` (2): every other represented feature.
+    * ``NONFINITE`` (-1): every feature, when W or b_F holds a NaN/Inf (a diverged model).
 
     The score sums over all j, not only represented ones, because weak features still interfere.
 
@@ -300,6 +322,7 @@ def feature_status(
             jnp.where(sup_F < superposition_threshold, DEDICATED, SUPERPOSITION),
         ),
     )
+    status_F = jnp.where(_all_finite(W_HxF, b_F), status_F, NONFINITE)
     return status_F.astype(jnp.int32)
 
 
@@ -345,7 +368,8 @@ def neuron_status(Win_HxF, *, mono_threshold: float = 0.9, dead_threshold: float
     * ``NEURON_DEAD`` (0) if its weight norm sqrt(Σ_i W_ki²) <= dead_threshold;
     * ``NEURON_MONOSEMANTIC`` (1) if one feature carries at least mono_threshold of its squared
       weight, max_i W_ki² / Σ_j W_kj² >= mono_threshold;
-    * ``NEURON_POLYSEMANTIC`` (2) otherwise.
+    * ``NEURON_POLYSEMANTIC`` (2) otherwise;
+    * ``NEURON_NONFINITE`` (-1) if any of its weights is NaN/Inf (never polysemantic or dead).
 
     The squared-weight share is invariant to the |x| model's per-neuron rescaling (W₁, W₂) →
     (αW₁, W₂/α). Note that for the |x| asymmetric motif (in-weights [2, -1/2]) the input-weight
@@ -367,6 +391,7 @@ def neuron_status(Win_HxF, *, mono_threshold: float = 0.9, dead_threshold: float
         NEURON_DEAD,
         jnp.where(top_H >= mono_threshold, NEURON_MONOSEMANTIC, NEURON_POLYSEMANTIC),
     )
+    status_H = jnp.where(jnp.all(jnp.isfinite(Win_HxF), axis=1), status_H, NEURON_NONFINITE)
     return status_H.astype(jnp.int32)
 
 
@@ -456,7 +481,9 @@ def model_measures(W_HxF, b_F=None, **status_kwargs):
     * ``D_sum``: Σ_i D_i
     * ``status_F``: :func:`feature_status` codes
     * ``status_counts_4``: features per status code
-    * ``n_represented``: number of features with status != NOT_REPRESENTED
+    * ``n_represented``: number of features with status != NOT_REPRESENTED; -1 for a diverged
+      (non-finite) model
+    * ``finite``: bool, every entry of W (and b) is finite
 
     Args:
       W_HxF: weights, shape (m, n).
@@ -478,7 +505,8 @@ def model_measures(W_HxF, b_F=None, **status_kwargs):
         "D_sum": jnp.sum(D_F),
         "status_F": status_F,
         "status_counts_4": counts_4,
-        "n_represented": jnp.sum(counts_4[1:]),
+        "n_represented": jnp.where(_all_finite(W_HxF, b_F), jnp.sum(counts_4[1:]), -1),
+        "finite": _all_finite(W_HxF, b_F),
     }
 
 
@@ -492,6 +520,8 @@ __all__ = [
     "NEURON_MONOSEMANTIC",
     "NEURON_POLYSEMANTIC",
     "NEURON_STATUS_NAMES",
+    "NONFINITE",
+    "NEURON_NONFINITE",
     "NORM_EPS",
     "feature_norms",
     "interference",

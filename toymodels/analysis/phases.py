@@ -452,6 +452,55 @@ def bisect_phase_change(phase_fn, lo_N, hi_N, *, n_iter: int = 60, log: bool = T
     return np.where(ok, x, np.nan)
 
 
+# --- exact theory (toymodels.theory): labels of exact minima, where trained models landed ---
+
+PHASE_CONFUSED = 3  # n=2, m=1: both features represented with the SAME sign (McGrath's "confused" phase)
+PHASE_NAMES_EXACT = PHASE_NAMES + ("same-sign (confused)",)
+
+
+@jax.jit
+def phase_n2m1(W_HxF, b_F=None):
+    """Four-way phase of ONE n=2, m=1 model: :func:`feature_phase` of the extra feature, with the
+    superposition split by sign: antipodal (W₁W₂ < 0) stays PHASE_SUPERPOSITION, same sign becomes
+    PHASE_CONFUSED (McGrath's "confused feature" phase, paper section 4 comments)."""
+    phase = feature_phase(W_HxF, b_F)
+    W = measures._float(W_HxF)
+    same_sign = jnp.sum(W[:, 0] * W[:, 1]) > 0
+    return jnp.where((phase == PHASE_SUPERPOSITION) & same_sign, PHASE_CONFUSED, phase).astype(jnp.int32)
+
+
+def label_models(W_GxHxF, b_GxF):
+    """Label models of any leading grid shape G with the exact-theory naming: :func:`phase_n2m1`
+    for n=2, m=1 (codes of PHASE_NAMES_EXACT), :func:`config_n3m2` for n=3, m=2 (codes of
+    CONFIG_NAMES_EMPIRICAL). NaN weights (padding) get -1."""
+    W, b = np.asarray(W_GxHxF, np.float32), np.asarray(b_GxF, np.float32)
+    grid, (m, n) = W.shape[:-2], W.shape[-2:]
+    bad = ~np.isfinite(W.reshape(grid + (-1,))).all(-1)
+    W0, b0 = np.nan_to_num(W).reshape((-1, m, n)), np.nan_to_num(b).reshape((-1, n))
+    if (n, m) == (2, 1):
+        codes = np.asarray(jax.vmap(phase_n2m1)(W0, b0))
+    elif (n, m) == (3, 2):
+        codes = np.asarray(jax.vmap(config_n3m2)(W0, b0))
+    else:
+        raise ValueError(f"exact-theory labels exist for n=2, m=1 and n=3, m=2, not n={n}, m={m}")
+    return np.where(bad, -1, codes.reshape(grid))
+
+
+def nearest_minimum(loss_GxS, minima_loss_GxK) -> np.ndarray:
+    """Index of the exact local minimum whose loss is nearest each trained model's exact loss.
+
+    Args:
+      loss_GxS: exact expected loss of each trained model (toymodels.theory.expected_loss).
+      minima_loss_GxK: the cell's distinct minima, sorted (index 0 = global), NaN-padded.
+
+    Returns:
+      int array of shape (*G, S).
+    """
+    L = np.asarray(loss_GxS, float)[..., :, None]
+    M = np.asarray(minima_loss_GxK, float)[..., None, :]
+    return np.argmin(np.where(np.isfinite(M), np.abs(L - M), np.inf), axis=-1)
+
+
 __all__ = [
     "PHASE_NOT_REPRESENTED",
     "PHASE_DEDICATED",
@@ -483,4 +532,9 @@ __all__ = [
     "config_n3m2",
     "config_grid_n3m2",
     "bisect_phase_change",
+    "PHASE_CONFUSED",
+    "PHASE_NAMES_EXACT",
+    "phase_n2m1",
+    "label_models",
+    "nearest_minimum",
 ]

@@ -13,6 +13,17 @@ the ``_abs`` suffix marks the |cos| form.
 
 Everything is plain numpy/scipy on host arrays (jax arrays are converted), so an SAE trained by
 any library can be scored with :func:`score_dictionary`.
+
+Input rules (docs/reliability.md). Every array argument must be real numbers (bool/int/float;
+not complex, strings or objects) and finite: a NaN or ±Inf anywhere raises :class:`MetricInputError`
+(one line naming the argument, the first bad position and the rule), because a NaN decoder row
+would otherwise score cosine 0 and leave MMCS/MCC looking fine. An empty dictionary, no true
+features or D = 0 raise too. Two conventions are kept, and counted in the output:
+  * a zero-norm decoder row (a latent with no direction) has cosine 0 with everything; it is
+    scored (it lowers precision-type metrics) and counted in ``zero_decoder_rows``;
+  * a dead latent (never fires on the B samples) has precision = recall = F1 = 0; it is counted
+    in ``dead_latents`` and left out of ``f1_alive``.
+A zero-norm TRUE feature among the scored ones is an error (it has no direction to recover).
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ METRIC_DOCS: dict[str, str] = {
     "n_latents": "L, decoder directions scored",
     "n_gt": "G, true features scored (after gt_mask_G)",
     "n_gt_excluded": "true features left out by gt_mask_G (e.g. unrepresented toy-model features)",
+    "zero_decoder_rows": "latents whose decoder row has norm 0 (cosine 0 with everything; scored)",
     "mmcs_recall": "mean_j max_i cos(d_i, g_j)  (GT->dict, Sharkey's MMCS, signed)",
     "mmcs_recall_abs": "mean_j max_i |cos(d_i, g_j)|",
     "mmcs_precision": "mean_i max_j cos(d_i, g_j)  (dict->GT, signed)",
@@ -72,6 +84,26 @@ class ShapeError(ValueError):
     """Arrays given to the metrics disagree in shape; the message says which and how."""
 
 
+class MetricInputError(ValueError):
+    """An argument of the metrics that is not finite real numbers (or is empty); one line."""
+
+
+def _checked(name: str, arr, ndim: int | None = None) -> np.ndarray:
+    """``arr`` as float64, or MetricInputError naming ``name``, the problem and the rule."""
+    a = np.asarray(arr)
+    if a.dtype.kind not in "biuf":
+        raise MetricInputError(f"{name} has dtype {a.dtype}: must be real numbers (bool, int or float)")
+    if ndim is not None and a.ndim != ndim:
+        raise ShapeError(f"{name} has shape {a.shape}: must be {ndim}-D")
+    a = a.astype(np.float64)
+    if not np.isfinite(a).all():
+        bad = np.argwhere(~np.isfinite(a))
+        first = tuple(int(i) for i in bad[0])
+        raise MetricInputError(f"{name} holds {len(bad)} non-finite entries (first {a[first]} at index "
+                               f"{first if len(first) != 1 else first[0]}): must be finite")
+    return a
+
+
 # ----------------------------------------------------------------------------- cosine metrics
 
 
@@ -87,8 +119,8 @@ def unit_rows(a_NxD) -> np.ndarray:
 
 
 def cosine_matrix(dec_LxD, gt_GxD) -> np.ndarray:
-    """S_LxG[i, j] = cos(d_i, g_j) (signed; rows normalised first)."""
-    return unit_rows(dec_LxD) @ unit_rows(gt_GxD).T
+    """S_LxG[i, j] = cos(d_i, g_j) (signed; rows normalised first; a zero row has cosine 0)."""
+    return unit_rows(_checked("dec_LxD", dec_LxD, 2)) @ unit_rows(_checked("gt_GxD", gt_GxD, 2)).T
 
 
 def mmcs(S_LxG: np.ndarray, direction: Literal["recall", "precision"] = "recall", signed: bool = True) -> float:
@@ -162,8 +194,8 @@ def detection_scores(acts_BxL, codes_BxG, match_L: np.ndarray) -> dict[str, np.n
     FN_i = #{acts = 0 ∧ codes > 0}, TN_i the rest;
     precision_i = TP/(TP+FP), recall_i = TP/(TP+FN), F1_i = 2PR/(P+R), accuracy_i = (TP+TN)/B,
     each 0 where its denominator is 0 (a dead latent detects nothing)."""
-    fire = _f64(acts_BxL) > 0
-    truth = _f64(codes_BxG)[:, match_L] > 0
+    fire = _checked("acts_BxL", acts_BxL, 2) > 0
+    truth = _checked("codes_BxG", codes_BxG, 2)[:, match_L] > 0
     tp = (fire & truth).sum(0).astype(np.float64)
     fp = (fire & ~truth).sum(0).astype(np.float64)
     fn = (~fire & truth).sum(0).astype(np.float64)
@@ -195,7 +227,7 @@ def shrinkage(acts_BxL, codes_BxG, dec_LxD, match_L: np.ndarray) -> float:
 def fvu(x_BxD, x_hat_BxD) -> float:
     """Fraction of variance unexplained Σ_b ‖x_b − x̂_b‖² / Σ_b ‖x_b − x̄‖² (x̄ = batch mean; the
     centred definition of SAELens and dictionary_learning)."""
-    x, xh = _f64(x_BxD), _f64(x_hat_BxD)
+    x, xh = _checked("x_BxD", x_BxD), _checked("x_hat_BxD", x_hat_BxD)
     den = float(((x - x.mean(0)) ** 2).sum())
     return float(((x - xh) ** 2).sum() / den) if den > 0 else math.nan
 
@@ -210,7 +242,7 @@ def output_norm_ratio(x_BxD, x_hat_BxD) -> float:
 
 def firing_stats(acts_BxL, dense_threshold: float = DENSE_THRESHOLD) -> dict:
     """Firing rate per latent, dead (never fires on the B samples) and dense (rate > threshold)."""
-    rate = (_f64(acts_BxL) > 0).mean(0)
+    rate = (_checked("acts_BxL", acts_BxL, 2) > 0).mean(0)
     n = rate.shape[0]
     dead, dense = int((rate == 0).sum()), int((rate > dense_threshold).sum())
     return {"firing_rate_L": rate, "dead_latents": dead, "dead_fraction": dead / n,
@@ -281,7 +313,7 @@ def absorption(acts_BxL, codes_BxG, S_LxG: np.ndarray, parent_G, dec_LxD=None, m
 
 
 def _shape_check(name: str, arr, expected: tuple, meaning: str, hint: str = "") -> np.ndarray:
-    a = _f64(arr)
+    a = _checked(name, arr)
     if a.shape != expected:
         raise ShapeError(f"{name} has shape {a.shape}; expected {expected} ({meaning}){hint}")
     return a
@@ -316,13 +348,27 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
     an encoder; absorption and hedging show up mainly there), and with codes and
     acts: firing_rate_L, precision_L, recall_L, f1_L, accuracy_L.
 
-    Raises ShapeError (one line) when the arrays disagree in shape.
+    Raises ShapeError (one line) when the arrays disagree in shape, MetricInputError (one line)
+    for a NaN/Inf, a non-numeric dtype, an empty dictionary or a zero-norm scored true feature
+    (see the module docstring for the zero-decoder-row and dead-latent conventions).
     """
-    dec = _f64(dec_LxD)
-    gt = _f64(gt_GxD)
+    dec = _checked("dec_LxD", dec_LxD)
+    gt = _checked("gt_GxD", gt_GxD)
     if dec.ndim != 2 or gt.ndim != 2:
         raise ShapeError(f"dec_LxD and gt_GxD must be 2-D [n, D]; got {dec.shape} and {gt.shape}")
     L, D = dec.shape
+    if L == 0 or D == 0 or gt.shape[0] == 0:
+        raise MetricInputError(f"dec_LxD {dec.shape} and gt_GxD {gt.shape}: need at least one latent, "
+                               f"one true feature and one input dim")
+    if match not in ("signed", "abs"):
+        raise MetricInputError(f"match={match!r}: must be 'signed' or 'abs'")
+    for t in thresholds:
+        if not (isinstance(t, (int, float)) and -1 <= t <= 1):
+            raise MetricInputError(f"thresholds contains {t!r}: each must be a cosine in [-1, 1]")
+    if not (isinstance(dense_threshold, (int, float)) and 0 <= dense_threshold <= 1):
+        raise MetricInputError(f"dense_threshold={dense_threshold!r}: must be a firing rate in [0, 1]")
+    if not (isinstance(absorption_min_cos, (int, float)) and -1 <= absorption_min_cos <= 1):
+        raise MetricInputError(f"absorption_min_cos={absorption_min_cos!r}: must be a cosine in [-1, 1]")
     if gt.shape[1] != D:
         hint = (" — is the decoder stored [D, L]? pass its transpose" if dec.shape[0] == gt.shape[1]
                 else "")
@@ -332,7 +378,7 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
     if mask.shape != (G_all,):
         raise ShapeError(f"gt_mask_G has shape {mask.shape}; expected ({G_all},) (one flag per true feature)")
     if x_BxD is not None:
-        x = _f64(x_BxD)
+        x = _checked("x_BxD", x_BxD)
         if x.ndim != 2 or x.shape[1] != D:
             raise ShapeError(f"x_BxD has shape {x.shape}; expected (B, D={D})")
         B = x.shape[0]
@@ -341,7 +387,7 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
 
     def batch_dim(arr, name):
         nonlocal B
-        a = _f64(arr)
+        a = _checked(name, arr)
         if a.ndim != 2:
             raise ShapeError(f"{name} must be 2-D; got {a.shape}")
         if B is None:
@@ -356,9 +402,9 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
         acts = _shape_check("acts_BxL", acts, (B, L), "samples x latents")
     enc = None
     if enc_DxL is not None:
-        enc = _shape_check("enc_DxL", enc_DxL, (D, L), "input dims x latents",
+        enc = _shape_check("enc_DxL", _checked("enc_DxL", enc_DxL), (D, L), "input dims x latents",
                            " — pass the transpose if your encoder is stored [L, D]"
-                           if _f64(enc_DxL).shape == (L, D) else "")
+                           if np.shape(enc_DxL) == (L, D) else "")
     if acts is None and enc is not None and x is not None:
         b_enc = np.zeros(L) if b_enc_L is None else _shape_check("b_enc_L", b_enc_L, (L,), "one per latent")
         b_pre = np.zeros(D) if b_pre_D is None else _shape_check("b_pre_D", b_pre_D, (D,), "one per input dim")
@@ -370,10 +416,16 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
         b_dec = np.zeros(D) if b_dec_D is None else _shape_check("b_dec_D", b_dec_D, (D,), "one per input dim")
         x_hat = acts @ dec + b_dec
 
+    gt_norms = np.linalg.norm(gt, axis=1)
+    if np.any(mask & (gt_norms == 0)):
+        j = int(np.flatnonzero(mask & (gt_norms == 0))[0])
+        raise MetricInputError(f"gt_GxD row {j} has norm 0: a scored true feature needs a direction "
+                               f"(leave it out with gt_mask_G)")
     S_all = cosine_matrix(dec, gt)
     S = S_all[:, mask]
     G = S.shape[1]
-    out: dict = {"n_latents": L, "n_gt": G, "n_gt_excluded": int(G_all - G)}
+    out: dict = {"n_latents": L, "n_gt": G, "n_gt_excluded": int(G_all - G),
+                 "zero_decoder_rows": int((np.linalg.norm(dec, axis=1) == 0).sum())}
     if G_all > G:
         out["mmcs_recall_excluded"] = float(S_all[:, ~mask].max(axis=0).mean())
     if G == 0:
@@ -415,6 +467,8 @@ def score_dictionary(dec_LxD, gt_GxD, *, enc_DxL=None, b_enc_L=None, b_pre_D=Non
             parent = np.asarray(parent_G)
             if parent.shape != (G_all,):
                 raise ShapeError(f"parent_G has shape {parent.shape}; expected ({G_all},)")
+            if parent.dtype.kind not in "iu" or np.any((parent < -1) | (parent >= G_all)):
+                raise MetricInputError(f"parent_G must be integers in [-1, {G_all}) (-1 = no parent)")
             out.update(absorption(acts, codes, S_all, parent, dec, absorption_min_cos))
     if x is not None and x_hat is not None:
         out["fvu"] = fvu(x, x_hat)

@@ -316,7 +316,7 @@ def eval_batch(cfg, source):
 def score_models(cfg, spec: SAESpec, source, params: dict[str, np.ndarray], aux: dict[str, np.ndarray],
                  coef_C: np.ndarray, x_BxD, codes_BxG) -> list[dict]:
     """metrics.score_dictionary for each model (leading axis of ``params``) on the eval batch."""
-    from toymodels.sae.metrics import scalars, score_dictionary
+    from toymodels.sae.metrics import MetricInputError, scalars, score_dictionary
     _, _, _, ev = make_chunk_fns(spec)
     rows = []
     gt = np.asarray(source.gt_GxD)
@@ -329,9 +329,13 @@ def score_models(cfg, spec: SAESpec, source, params: dict[str, np.ndarray], aux:
         a = V.Aux(jnp.asarray(aux["steps_since_fired_L"][c]), jnp.asarray(aux["threshold"][c]))
         acts, x_hat = ev(p, a, jnp.float32(coef_C[c]), x_BxD)
         dec = np.asarray(V.decoder_rows(spec.sae, p))
-        scores = score_dictionary(dec, gt, x_BxD=np.asarray(x_BxD), codes_BxG=np.asarray(codes_BxG),
-                                  acts_BxL=np.asarray(acts), x_hat_BxD=np.asarray(x_hat), **extra)
-        rows.append(scalars(scores))
+        try:
+            scores = score_dictionary(dec, gt, x_BxD=np.asarray(x_BxD), codes_BxG=np.asarray(codes_BxG),
+                                      acts_BxL=np.asarray(acts), x_hat_BxD=np.asarray(x_hat), **extra)
+        except MetricInputError as e:  # a diverged SAE (NaN weights): no score, and the row says why
+            rows.append({"finite": 0, "unscored": str(e)})
+            continue
+        rows.append({"finite": 1, **scalars(scores)})
     return rows
 
 
@@ -359,7 +363,10 @@ def run_sae_sweep(cfg, *, max_chunks: int | None = None) -> SAESweepResult:
     rdir = store.run_dir(cfg)
     store.ensure_writable(Path(cfg.results_dir))
     if store.is_complete(rdir):
+        store.clean_partial(rdir)  # a kill after meta.json, before the cleanup
+        store.remove_chunks(rdir)
         return SAESweepResult(rdir, 0, 0.0)
+    store.clean_partial(rdir)  # temporaries of a killed write are never read back
     store.write_json(rdir / "config.json", _to_dict(cfg))
     t0 = time.perf_counter()
     source = build_source(cfg)
@@ -431,10 +438,8 @@ def run_sae_sweep(cfg, *, max_chunks: int | None = None) -> SAESweepResult:
         "status": "complete", "name": cfg.name, "wall_s": round(wall, 3), "train_wall_s": round(train_wall, 3),
         "trained_models": trained, "n_models": sum(b.n_cells for b in buckets),
         "versions": versions(), "devices": [str(x) for x in jax.devices()], "backend": jax.default_backend()})
-    for p in sorted((rdir / "chunks").glob("*.npz")):
-        p.unlink()
-    if (rdir / "chunks").exists():
-        (rdir / "chunks").rmdir()
+    store.remove_chunks(rdir)
+    store.clean_partial(rdir)
     return SAESweepResult(rdir, trained, wall)
 
 
