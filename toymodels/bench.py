@@ -761,7 +761,9 @@ def plot_scaling(paths: tuple[str, ...], out_dir: str) -> list[Path]:
     infos = [json.loads(Path(p).read_text()) for p in paths]
     pts = scaling_points(infos)
     m0 = infos[0]["machine"]
-    when = ", ".join(sorted({f"{i['date']} (load {i['load_before']}→{i['load_after']})" for i in infos}))
+    when = "\n".join(sorted({f"{i['date']} (load {i['load_before']}→{i['load_after']}; "
+                              f"{i.get('config', {}).get('peer_rounds', '?')} round(s), peers' torch threads "
+                              f"{i.get('config', {}).get('peer_threads') or 'default'})" for i in infos}))
     out_dir_p = Path(out_dir)
     out_dir_p.mkdir(parents=True, exist_ok=True)
     written = []
