@@ -754,9 +754,7 @@ def scaling_points(infos: list[dict]) -> dict:
 
 def plot_scaling(paths: tuple[str, ...], out_dir: str) -> list[Path]:
     """The two scaling plots from saved --peers results (plots compute nothing but medians)."""
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from toymodels import plotting
 
     infos = [json.loads(Path(p).read_text()) for p in paths]
     pts = scaling_points(infos)
@@ -777,29 +775,18 @@ def plot_scaling(paths: tuple[str, ...], out_dir: str) -> list[Path]:
              ("bench_scaling_n.png", f"n features (m = n/10; n=5: m=2), {fixed_count} models, batch 1024",
               lambda p: p[2] == fixed_count, lambda p: p[0])]
     for fname, xlabel, keep, xof in specs:
-        fig, ax = plt.subplots(figsize=(7, 4.5))
-        drawn = False
+        series = {}
         for side, rows in pts.items():
             sel = sorted((xof(p), p[3]) for p in rows if keep(p))
-            if len({x for x, _ in sel}) < 2:
-                continue
-            style = {"linestyle": ":", "color": "grey"} if side.startswith("floor") else {"marker": "o"}
-            ax.plot([x for x, _ in sel], [y for _, y in sel], label=side, **style)
-            drawn = True
-        if not drawn:
-            plt.close(fig)
+            if len({x for x, _ in sel}) >= 2:
+                series[side] = sel
+        if not series:
             continue
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel(xlabel)
-        ax.set_ylabel("model-steps/s (median over rounds)")
-        ax.set_title(f"{m0['cpu']}, {m0['cores']} cores\n{when}", fontsize=9)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
-        fig.tight_layout()
+        fig, ax = plotting.make_figure(figsize=(7, 4.5))
+        plotting.plot_rate_curves(ax, series, xlabel=xlabel, ylabel="model-steps/s (median over rounds)",
+                                  title=f"{m0['cpu']}, {m0['cores']} cores\n{when}")
         path = out_dir_p / fname
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
+        plotting.save_figure(fig, path, dpi=110)
         written.append(path)
         print(f"wrote {path}")
     return written

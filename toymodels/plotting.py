@@ -1016,6 +1016,28 @@ def plot_vs_dataset_size(
 __all__ += ["plot_features_and_points_2d", "plot_vs_dataset_size"]
 
 
+# --- benchmarks ---
+
+
+def plot_rate_curves(ax, series, *, xlabel: str = "", ylabel: str = "", title: str = ""):
+    """Throughput curves on log-log axes (``toymodels bench --plot``): ``series`` maps a label to
+    sorted (x, rate) pairs; a label starting with "floor" is drawn as a dotted grey guide."""
+    for side, sel in series.items():
+        style = {"linestyle": ":", "color": "grey"} if side.startswith("floor") else {"marker": "o"}
+        ax.plot([x for x, _ in sel], [y for _, y in sel], label=side, **style)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+__all__ += ["plot_rate_curves"]
+
+
 # --- layout checks ---
 
 
