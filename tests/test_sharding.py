@@ -156,7 +156,8 @@ def test_distributed_and_layout_fields_do_not_change_the_run_hash():
 def test_bad_distributed_settings_are_one_line_errors(args, field, tmp_path, capsys):
     assert main(["sweep", "intro-tiny", "--results-dir", str(tmp_path), *args]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and field in err
+    flag = "--" + field.replace("_", "-")  # named as the user typed it
+    assert len(err.splitlines()) == 1 and flag in err
     assert not any(tmp_path.iterdir())
 
 
